@@ -1,0 +1,18 @@
+/**
+ * The command tree. Each subcommand lives in ./commands/<name>.ts and exports `register(program)`;
+ * its action only turns options into a typed config and calls the code that does the work.
+ */
+import { Command } from '@commander-js/extra-typings';
+
+export function buildProgram(): Command {
+  const program = new Command('totemscope')
+    .description('Observability and packet analysis for the Corosync Totem protocol')
+    .version('0.1.0', '--version')
+    .showHelpAfterError();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  await program.parseAsync([...argv]);
+}
