@@ -3,12 +3,14 @@
  * its action only turns options into a typed config and calls the code that does the work.
  */
 import { Command } from '@commander-js/extra-typings';
+import { register as registerAnalyze } from './commands/analyze.ts';
 
 export function buildProgram(): Command {
   const program = new Command('totemscope')
     .description('Observability and packet analysis for the Corosync Totem protocol')
     .version('0.1.0', '--version')
     .showHelpAfterError();
+  registerAnalyze(program);
   return program;
 }
 

@@ -1,0 +1,429 @@
+/**
+ * The front door below the transports: capture record → link layer → IPv4/IPv6 (extension headers,
+ * fragment reassembly) → UDP. Stateful (reassembly only) but free of I/O and clocks: time is the
+ * capture time of the records passed in.
+ *
+ * `decode` never throws. Each record yields exactly one `NetResult`: a UDP datagram, a fragment
+ * held for reassembly, a frame that is not ours (`ignored`, with a short stable reason), or a
+ * `WireError` whose offset counts from the start of the captured frame.
+ */
+import type { CaptureRecord } from './capture/reader.ts';
+import { CAPTURE_ERROR_CODES } from './capture/errors.ts';
+import { defineFields, node, type FieldNode } from './catalog.ts';
+import { WireError } from './errors.ts';
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_MIN,
+  ETHERTYPE_NAMES,
+  LINK_ERROR_CODES,
+  LINKTYPE_NAMES,
+  linkPayload,
+  linkTree,
+  type LinkErrorCode,
+  type LinkOut,
+} from './link/index.ts';
+import { formatIpv4, IP_PROTO_NAMES, IP_PROTO_UDP, IPV4_DST, IPV4_FIELDS, IPV4_SRC, ipv4Check, ipv4Tree, parseIpv4, type Ipv4ErrorCode, type Ipv4Out } from './ip/ipv4.ts';
+import {
+  DEFAULT_MAX_EXT_HEADERS,
+  formatIpv6,
+  IPV6_DST,
+  IPV6_HEADER_LEN,
+  IPV6_NEXT_HEADER,
+  IPV6_SRC,
+  ipv6Check,
+  ipv6Tree,
+  ipv6Walk,
+  newIpv6Out,
+  parseIpv6,
+  type Ipv6ErrorCode,
+  type Ipv6Out,
+} from './ip/ipv6.ts';
+import { Reassembler, type IncompleteDatagram, type Reassembled, type ReassemblyErrorCode, type ReassemblyOptions } from './ip/reassembly.ts';
+import { parseUdp, udpCheck, udpTree, UDP_HEADER_LEN, type UdpErrorCode } from './udp.ts';
+import { u16 } from './bytes.ts';
+
+export type { IncompleteDatagram, MissingRange, IncompleteReason, ReassemblyOptions } from './ip/reassembly.ts';
+
+export interface UdpDatagram {
+  readonly ipVersion: 4 | 6;
+  /** Raw 4- or 16-byte addresses (views into the frame, or copies for reassembled datagrams). */
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** UDP payload: a view into the frame (valid while the record is), or the reassembled buffer. */
+  readonly payload: Uint8Array;
+  /** Offset of the payload in the captured frame, or -1 when reassembled from fragments. */
+  readonly payloadOffset: number;
+  /** UDP length field (header + payload). */
+  readonly udpLength: number;
+  /** Frame numbers of the fragments, when reassembled (the last one is this frame). */
+  readonly reassembledFrom?: readonly number[];
+  /** IPv4 TTL or IPv6 hop limit (of the first fragment when reassembled). */
+  readonly ttl: number;
+}
+
+export type NetResult =
+  | { readonly kind: 'udp'; readonly datagram: UdpDatagram }
+  /** Held for reassembly. */
+  | { readonly kind: 'fragment'; readonly ipVersion: 4 | 6; readonly ipId: number; readonly offset: number; readonly more: boolean }
+  /** Not IP or not UDP (ARP, ICMP, TCP, ...): accounted, not an error. */
+  | { readonly kind: 'ignored'; readonly reason: string }
+  | WireError<NetErrorCode>;
+
+export type NetErrorCode = LinkErrorCode | Ipv4ErrorCode | Ipv6ErrorCode | ReassemblyErrorCode | UdpErrorCode;
+
+/** Every code `NetDecoder.decode` can return, for stats tables and docs. */
+export const NET_ERROR_CODES: readonly NetErrorCode[] = [
+  ...LINK_ERROR_CODES,
+  'ip.captured_truncated',
+  'ipv4.truncated',
+  'ipv4.bad_version',
+  'ipv4.bad_header_length',
+  'ipv4.bad_total_length',
+  'ipv4.bad_fragment',
+  'ipv6.truncated',
+  'ipv6.bad_version',
+  'ipv6.bad_payload_length',
+  'ipv6.ext_header_overrun',
+  'ipv6.too_many_ext_headers',
+  'ipv6.bad_fragment',
+  'ip.reassembly_overlap',
+  'ip.reassembly_inconsistent',
+  'ip.reassembly_too_large',
+  'ip.reassembly_too_many_fragments',
+  'udp.truncated',
+  'udp.bad_length',
+  'udp.length_overrun',
+];
+
+/** Capture-file framing codes (thrown as CaptureFormatError by the reader), re-exported for docs. */
+export const CAPTURE_FORMAT_ERROR_CODES = CAPTURE_ERROR_CODES;
+
+export interface NetDecoderOptions {
+  readonly reassembly?: ReassemblyOptions;
+  /** Bound on the IPv6 extension-header chain (default 8). */
+  readonly maxExtHeaders?: number;
+}
+
+type FragmentResult = Extract<NetResult, { kind: 'fragment' }>;
+type IgnoredResult = Extract<NetResult, { kind: 'ignored' }>;
+
+const MAX_CACHED_REASONS = 4096;
+
+export class NetDecoder {
+  private readonly reasm: Reassembler;
+  private readonly maxExt: number;
+  private readonly link: LinkOut = { etherType: 0, offset: 0 };
+  private readonly v4: Ipv4Out = { headerLen: 0, end: 0, proto: 0, id: 0, fragOffset: 0, more: false, ttl: 0 };
+  private readonly v6: Ipv6Out = newIpv6Out();
+  private readonly ignoredCache = new Map<string, IgnoredResult>();
+
+  constructor(opts: NetDecoderOptions = {}) {
+    this.reasm = new Reassembler(opts.reassembly);
+    this.maxExt = opts.maxExtHeaders ?? DEFAULT_MAX_EXT_HEADERS;
+  }
+
+  /** Datagrams waiting for fragments. */
+  get inFlight(): number {
+    return this.reasm.size;
+  }
+
+  decode(rec: CaptureRecord): NetResult {
+    const b = rec.data;
+    this.reasm.expire(rec.tsSec);
+    const le = linkPayload(rec.linkType, b, this.link);
+    if (le) return le;
+    const et = this.link.etherType;
+    const cut = rec.origLen > b.length;
+    if (et === ETHERTYPE_IPV4) return this.ipv4(rec, b, this.link.offset, cut);
+    if (et === ETHERTYPE_IPV6) return this.ipv6(rec, b, this.link.offset, cut);
+    if (et === -1) {
+      return this.ignored(
+        LINKTYPE_NAMES[rec.linkType] !== undefined || rec.linkType === 0 || rec.linkType === 108
+          ? 'not IP (link-layer family)'
+          : `unsupported link type ${rec.linkType}`,
+      );
+    }
+    if (et < ETHERTYPE_MIN) return this.ignored('not IP (802.3 / LLC)');
+    if (et === ETHERTYPE_ARP) return this.ignored('not IP (ARP)');
+    const name = ETHERTYPE_NAMES[et];
+    return this.ignored(`not IP (ethertype ${name ?? '0x' + et.toString(16).padStart(4, '0')})`);
+  }
+
+  /** Reports of datagrams given up so far (timeout, eviction, conflicting fragments); clears them. */
+  takeIncomplete(): IncompleteDatagram[] {
+    return this.reasm.takeIncomplete();
+  }
+
+  /** End of input: everything that never completed (given up earlier or still in flight), with the frame numbers and missing ranges. */
+  flushIncomplete(): IncompleteDatagram[] {
+    return this.reasm.flush();
+  }
+
+  private ignored(reason: string): IgnoredResult {
+    let r = this.ignoredCache.get(reason);
+    if (r === undefined) {
+      r = { kind: 'ignored', reason };
+      if (this.ignoredCache.size < MAX_CACHED_REASONS) this.ignoredCache.set(reason, r);
+    }
+    return r;
+  }
+
+  private ipv4(rec: CaptureRecord, b: Uint8Array, off: number, cut: boolean): NetResult {
+    const h = this.v4;
+    const err = ipv4Check(b, off, cut, h);
+    if (err) return err;
+    const isFragment = h.more || h.fragOffset !== 0;
+    if (h.proto !== IP_PROTO_UDP) {
+      return this.ignored(isFragment ? 'IPv4 fragment, not UDP' : `not UDP (IPv4 ${IP_PROTO_NAMES[h.proto] ?? 'protocol ' + h.proto})`);
+    }
+    const payloadStart = off + h.headerLen;
+    if (isFragment) {
+      const len = h.end - payloadStart;
+      if (h.more && (len === 0 || (len & 7) !== 0)) {
+        return new WireError('ipv4.bad_fragment', off + 6, `IPv4 fragment with more-fragments set carries ${len} bytes, not a non-zero multiple of 8`);
+      }
+      const r = this.reasm.add(
+        {
+          ipVersion: 4,
+          src: b.subarray(off + IPV4_SRC, off + IPV4_SRC + 4),
+          dst: b.subarray(off + IPV4_DST, off + IPV4_DST + 4),
+          id: h.id,
+          proto: h.proto,
+          offset: h.fragOffset,
+          more: h.more,
+          data: b.subarray(payloadStart, h.end),
+          frame: rec.number,
+          tsSec: rec.tsSec,
+          ttl: h.ttl,
+        },
+        off + 6,
+      );
+      if (r === undefined) return fragment(4, h.id, h.fragOffset, h.more);
+      if (r instanceof WireError) return r;
+      return this.reassembled(r);
+    }
+    const ulen = udpCheck(b, payloadStart, h.end);
+    if (typeof ulen !== 'number') return ulen;
+    return {
+      kind: 'udp',
+      datagram: {
+        ipVersion: 4,
+        src: b.subarray(off + IPV4_SRC, off + IPV4_SRC + 4),
+        dst: b.subarray(off + IPV4_DST, off + IPV4_DST + 4),
+        srcPort: u16(b, payloadStart, false),
+        dstPort: u16(b, payloadStart + 2, false),
+        payload: b.subarray(payloadStart + UDP_HEADER_LEN, payloadStart + ulen),
+        payloadOffset: payloadStart + UDP_HEADER_LEN,
+        udpLength: ulen,
+        ttl: h.ttl,
+      },
+    };
+  }
+
+  private ipv6(rec: CaptureRecord, b: Uint8Array, off: number, cut: boolean): NetResult {
+    const h = this.v6;
+    const err = ipv6Check(b, off, cut, h);
+    if (err) return err;
+    if (h.end === off + IPV6_HEADER_LEN && b[off + IPV6_NEXT_HEADER] === 0) return this.ignored('IPv6 jumbogram');
+    const w = ipv6Walk(b, off + IPV6_HEADER_LEN, h.end, b[off + IPV6_NEXT_HEADER]!, this.maxExt, h);
+    if (w) return w;
+    if (h.fragment) {
+      const len = h.end - h.offset;
+      if (h.more && (len === 0 || (len & 7) !== 0)) {
+        return new WireError('ipv6.bad_fragment', h.offset - 6, `IPv6 fragment with M set carries ${len} bytes, not a non-zero multiple of 8`);
+      }
+      if (!isUdpOrExtension(h.proto)) return this.ignored('IPv6 fragment, not UDP');
+      const r = this.reasm.add(
+        {
+          ipVersion: 6,
+          src: b.subarray(off + IPV6_SRC, off + IPV6_SRC + 16),
+          dst: b.subarray(off + IPV6_DST, off + IPV6_DST + 16),
+          id: h.fragId,
+          proto: h.proto,
+          offset: h.fragOffset,
+          more: h.more,
+          data: b.subarray(h.offset, h.end),
+          frame: rec.number,
+          tsSec: rec.tsSec,
+          ttl: h.hopLimit,
+        },
+        h.offset - 6,
+      );
+      if (r === undefined) return fragment(6, h.fragId, h.fragOffset, h.more);
+      if (r instanceof WireError) return r;
+      return this.reassembled(r);
+    }
+    if (h.proto !== IP_PROTO_UDP) return this.ignored(`not UDP (IPv6 ${IP_PROTO_NAMES[h.proto] ?? 'next header ' + h.proto})`);
+    const p = h.offset;
+    const ulen = udpCheck(b, p, h.end);
+    if (typeof ulen !== 'number') return ulen;
+    return {
+      kind: 'udp',
+      datagram: {
+        ipVersion: 6,
+        src: b.subarray(off + IPV6_SRC, off + IPV6_SRC + 16),
+        dst: b.subarray(off + IPV6_DST, off + IPV6_DST + 16),
+        srcPort: u16(b, p, false),
+        dstPort: u16(b, p + 2, false),
+        payload: b.subarray(p + UDP_HEADER_LEN, p + ulen),
+        payloadOffset: p + UDP_HEADER_LEN,
+        udpLength: ulen,
+        ttl: h.hopLimit,
+      },
+    };
+  }
+
+  /**
+   * A completed datagram: walk what follows the fragment header (IPv6 may still have destination
+   * options there), then UDP. Error offsets here count from the start of the reassembled payload.
+   */
+  private reassembled(r: Reassembled): NetResult {
+    const p0 = r.payload;
+    let p = 0;
+    let proto = r.proto;
+    if (r.ipVersion === 6) {
+      const w = ipv6Walk(p0, 0, p0.length, r.proto, this.maxExt, this.v6);
+      if (w) return w;
+      if (this.v6.fragment) return new WireError('ipv6.bad_fragment', this.v6.offset - 8, 'a Fragment header inside a reassembled IPv6 packet');
+      proto = this.v6.proto;
+      p = this.v6.offset;
+    }
+    if (proto !== IP_PROTO_UDP) return this.ignored(`not UDP (reassembled IPv${r.ipVersion} ${IP_PROTO_NAMES[proto] ?? 'protocol ' + proto})`);
+    const ulen = udpCheck(p0, p, p0.length);
+    if (typeof ulen !== 'number') return ulen;
+    return {
+      kind: 'udp',
+      datagram: {
+        ipVersion: r.ipVersion,
+        src: r.src,
+        dst: r.dst,
+        srcPort: u16(p0, p, false),
+        dstPort: u16(p0, p + 2, false),
+        payload: p0.subarray(p + UDP_HEADER_LEN, p + ulen),
+        payloadOffset: -1,
+        udpLength: ulen,
+        reassembledFrom: r.frames,
+        ttl: r.ttl,
+      },
+    };
+  }
+}
+
+function fragment(ipVersion: 4 | 6, ipId: number, offset: number, more: boolean): FragmentResult {
+  return { kind: 'fragment', ipVersion, ipId, offset, more };
+}
+
+function isUdpOrExtension(nh: number): boolean {
+  return nh === IP_PROTO_UDP || nh === 0 || nh === 43 || nh === 60 || nh === 51 || nh === 135 || nh === 139 || nh === 140;
+}
+
+// One-entry cache per family: consecutive frames nearly always share addresses.
+let lastV4Key = -1;
+let lastV4Text = '';
+const v4Cache = new Map<number, string>();
+
+/** 192.0.2.1, or RFC 5952 text for a 16-byte address. */
+export function formatIp(addr: Uint8Array): string {
+  if (addr.length === 4) {
+    const key = addr[0]! * 0x1000000 + ((addr[1]! << 16) | (addr[2]! << 8) | addr[3]!);
+    if (key === lastV4Key) return lastV4Text;
+    let s = v4Cache.get(key);
+    if (s === undefined) {
+      s = formatIpv4(addr);
+      if (v4Cache.size >= 4096) v4Cache.clear();
+      v4Cache.set(key, s);
+    }
+    lastV4Key = key;
+    lastV4Text = s;
+    return s;
+  }
+  if (addr.length === 16) return formatIpv6(addr);
+  return Array.from(addr, (x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+// ---- field catalog and trees ----
+
+export const FRAME_FIELDS = defineFields('frame', {
+  '': { type: 'none', label: 'Frame', description: 'One captured record.' },
+  number: { type: 'u32', label: 'Frame number', description: '1-based position of the record in the capture file.' },
+  time_epoch: { type: 'time', label: 'Epoch time', description: 'Capture time in seconds since 1970-01-01 UTC (nanosecond precision when the file has it).' },
+  len: { type: 'u32', label: 'Frame length', description: 'Length of the packet on the wire.' },
+  cap_len: { type: 'u32', label: 'Capture length', description: 'Bytes kept in the capture (less than frame.len when cut by snaplen).' },
+  interface_id: { type: 'u32', label: 'Interface id', description: 'pcapng interface index across the file (0 for pcap).' },
+  linktype: { type: 'u16', label: 'Link type', values: LINKTYPE_NAMES, description: 'LINKTYPE_* of the record (1 Ethernet, 113 Linux SLL, 276 Linux SLL2, ...).' },
+  file_off: { type: 'u32', label: 'File offset', description: 'Absolute offset of the record header / block in the capture file.' },
+});
+
+/** `frame.time_epoch` as a decimal string with all 9 digits (exact; a double would round). */
+export function formatEpoch(tsSec: number, tsNsec: number): string {
+  return `${tsSec}.${String(tsNsec).padStart(9, '0')}`;
+}
+
+export function frameTree(rec: CaptureRecord): FieldNode {
+  return node(FRAME_FIELDS[''], undefined, [
+    node(FRAME_FIELDS.interface_id, rec.interfaceId),
+    node(FRAME_FIELDS.linktype, rec.linkType),
+    node(FRAME_FIELDS.time_epoch, formatEpoch(rec.tsSec, rec.tsNsec)),
+    node(FRAME_FIELDS.number, rec.number),
+    node(FRAME_FIELDS.len, rec.origLen),
+    node(FRAME_FIELDS.cap_len, rec.data.length),
+    node(FRAME_FIELDS.file_off, rec.fileOffset),
+  ]);
+}
+
+/**
+ * The `-V` nodes for one record: frame, link layer, IP and (when decoded) UDP. `result` is what
+ * `NetDecoder.decode` returned for the record (needed for reassembled datagrams). Layers that fail
+ * to parse are left out; the caller shows the error.
+ */
+export function netTree(rec: CaptureRecord, result?: NetResult): FieldNode[] {
+  const b = rec.data;
+  const out: FieldNode[] = [frameTree(rec), ...linkTree(rec.linkType, b)];
+  const link: LinkOut = { etherType: 0, offset: 0 };
+  if (linkPayload(rec.linkType, b, link)) return out;
+  const ip = b.subarray(link.offset);
+  const cut = rec.origLen > b.length;
+  let udpAt = -1;
+  if (link.etherType === ETHERTYPE_IPV4) {
+    const h = parseIpv4(ip, cut);
+    if (h instanceof WireError) return out;
+    out.push(ipv4Tree(h));
+    if (h.proto === IP_PROTO_UDP && !h.moreFragments && h.fragOffset === 0) udpAt = link.offset + h.headerLen;
+  } else if (link.etherType === ETHERTYPE_IPV6) {
+    const h = parseIpv6(ip, cut);
+    if (h instanceof WireError) return out;
+    out.push(ipv6Tree(h));
+    if (!h.fragment) {
+      const v6 = newIpv6Out();
+      ipv6Walk(ip, IPV6_HEADER_LEN, ip.length, h.nextHeader, DEFAULT_MAX_EXT_HEADERS, v6);
+      if (v6.proto === IP_PROTO_UDP) udpAt = link.offset + v6.offset;
+    }
+  } else return out;
+  if (result !== undefined && !(result instanceof WireError) && result.kind === 'udp' && result.datagram.reassembledFrom) {
+    const d = result.datagram;
+    out.push(
+      node(IPV4_FIELDS.fragments, undefined, [
+        node(IPV4_FIELDS['fragment.count'], d.reassembledFrom!.length),
+        ...d.reassembledFrom!.map((n) => node(IPV4_FIELDS.fragment, n)),
+        node(IPV4_FIELDS['reassembled.length'], d.payload.length + UDP_HEADER_LEN),
+      ]),
+    );
+    out.push(udpTree({ srcPort: d.srcPort, dstPort: d.dstPort, length: d.udpLength, checksum: 0 }));
+    return out;
+  }
+  if (udpAt >= 0) {
+    const u = parseUdp(b.subarray(udpAt));
+    if (!(u instanceof WireError)) out.push(udpTree(u));
+  }
+  return out;
+}
+
+/** Every catalog group this module and the layers below define, for the registry. */
+export { ETH_FIELDS, VLAN_FIELDS, SLL_FIELDS, NULL_FIELDS, LINK_FIELDS } from './link/index.ts';
+export { IPV4_FIELDS } from './ip/ipv4.ts';
+export { IPV6_FIELDS } from './ip/ipv6.ts';
+export { UDP_FIELDS } from './udp.ts';

@@ -1,0 +1,182 @@
+/**
+ * totempg reassembly per sending node (wire-format.md §4 receiver rules; CS3 exec/totempg.c
+ * `totempg_deliver_fn`, `assembly_ref`).
+ *
+ * Feed packets of one ring in delivery (seq) order. corosync keeps one assembly buffer per sender
+ * nodeid; a packet whose `continuation` differs from the sender's last `fragmented` number puts
+ * corosync in throw-away mode. A passive observer sees the same mismatch when the capture lost a
+ * packet, so instead of throwing silently we report the broken pieces (`incomplete`) and still
+ * deliver every whole message the packet carries.
+ *
+ * Pure: no I/O, no clocks. Buffers are copied (callers' packet bytes may be transient).
+ */
+import type { TotempgPacket } from './packet.ts';
+
+/** corosync's MESSAGE_SIZE_MAX (1 MiB): no assembled totempg message is larger. */
+export const MAX_ASSEMBLED_BYTES = 1024 * 1024;
+
+/** Where a piece came from, carried through to the assembled message. */
+export interface PieceOrigin {
+  readonly seq: number;
+  readonly frame: number;
+  readonly time: number;
+}
+
+export interface AssembledPiece {
+  /** The complete packed message (group header + service message). */
+  readonly bytes: Uint8Array;
+  /** Index of the message within the packet that completed it. */
+  readonly index: number;
+  /** Origin of its first and last piece (the same for a message carried whole). */
+  readonly first: PieceOrigin;
+  readonly last: PieceOrigin;
+  /** Number of packets it spanned. */
+  readonly pieces: number;
+}
+
+export type IncompleteReason =
+  /** The next packet from the sender did not continue it (capture loss, or the sender restarted). */
+  | 'missing-tail'
+  /** A continuation arrived with no matching head (the head was lost or predates the capture). */
+  | 'missing-head'
+  /** The ring changed before the rest arrived. */
+  | 'ring-change'
+  /** The capture ended before the rest arrived. */
+  | 'end-of-capture'
+  /** It grew past MAX_ASSEMBLED_BYTES. */
+  | 'too-large';
+
+export interface IncompletePiece {
+  readonly nodeid: number;
+  readonly reason: IncompleteReason;
+  /** Bytes held so far. */
+  readonly bytes: number;
+  readonly pieces: number;
+  readonly first: PieceOrigin;
+  readonly last: PieceOrigin;
+}
+
+export interface ReassemblyResult {
+  readonly complete: AssembledPiece[];
+  readonly incomplete: IncompletePiece[];
+}
+
+interface Pending {
+  chunks: Uint8Array[];
+  bytes: number;
+  /** The `fragmented` number the next packet must carry as `continuation`. */
+  fragNum: number;
+  first: PieceOrigin;
+  last: PieceOrigin;
+  pieces: number;
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+export class TotempgReassembler {
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly maxBytes = MAX_ASSEMBLED_BYTES) {}
+
+  /** Number of senders with a message in progress. */
+  get inProgress(): number {
+    return this.pending.size;
+  }
+
+  /** Bytes held in unfinished messages. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const p of this.pending.values()) n += p.bytes;
+    return n;
+  }
+
+  feed(nodeid: number, packet: TotempgPacket, origin: PieceOrigin): ReassemblyResult {
+    const complete: AssembledPiece[] = [];
+    const incomplete: IncompletePiece[] = [];
+    const msgs = packet.messages;
+    let held = this.pending.get(nodeid);
+    let start = 0;
+
+    if (packet.continuation !== 0) {
+      if (held !== undefined && held.fragNum === packet.continuation && msgs.length > 0) {
+        const piece = msgs[0]!;
+        if (held.bytes + piece.length > this.maxBytes) {
+          incomplete.push(this.report(nodeid, held, 'too-large'));
+          this.pending.delete(nodeid);
+          held = undefined;
+        } else {
+          held.chunks.push(piece.slice());
+          held.bytes += piece.length;
+          held.last = origin;
+          held.pieces++;
+        }
+        start = 1;
+        if (held !== undefined && !(msgs.length === 1 && packet.fragmented !== 0)) {
+          complete.push({ bytes: concat(held.chunks, held.bytes), index: 0, first: held.first, last: origin, pieces: held.pieces });
+          this.pending.delete(nodeid);
+          held = undefined;
+        }
+        if (held !== undefined) {
+          // A middle piece: the message continues in the next packet too.
+          held.fragNum = packet.fragmented;
+          return { complete, incomplete };
+        }
+      } else {
+        if (held !== undefined) {
+          incomplete.push(this.report(nodeid, held, 'missing-tail'));
+          this.pending.delete(nodeid);
+        }
+        held = undefined;
+        const piece = msgs[0];
+        if (piece !== undefined) {
+          const lone = msgs.length === 1 && packet.fragmented !== 0;
+          if (!lone) {
+            incomplete.push({ nodeid, reason: 'missing-head', bytes: piece.length, pieces: 1, first: origin, last: origin });
+            start = 1;
+          } else {
+            // A middle piece with no head: nothing after it can complete either; report at once.
+            incomplete.push({ nodeid, reason: 'missing-head', bytes: piece.length, pieces: 1, first: origin, last: origin });
+            return { complete, incomplete };
+          }
+        }
+      }
+    } else if (held !== undefined) {
+      incomplete.push(this.report(nodeid, held, 'missing-tail'));
+      this.pending.delete(nodeid);
+    }
+
+    const lastWhole = packet.fragmented !== 0 ? msgs.length - 1 : msgs.length;
+    for (let i = start; i < lastWhole; i++) {
+      complete.push({ bytes: msgs[i]!.slice(), index: i, first: origin, last: origin, pieces: 1 });
+    }
+    if (packet.fragmented !== 0 && lastWhole >= start) {
+      const head = msgs[lastWhole]!;
+      if (head.length > this.maxBytes) {
+        incomplete.push({ nodeid, reason: 'too-large', bytes: head.length, pieces: 1, first: origin, last: origin });
+      } else {
+        this.pending.set(nodeid, { chunks: [head.slice()], bytes: head.length, fragNum: packet.fragmented, first: origin, last: origin, pieces: 1 });
+      }
+    }
+    return { complete, incomplete };
+  }
+
+  /** Ends every message in progress (ring change, end of capture) and reports it. */
+  flush(reason: IncompleteReason): IncompletePiece[] {
+    const out: IncompletePiece[] = [];
+    for (const [nodeid, p] of this.pending) out.push(this.report(nodeid, p, reason));
+    this.pending.clear();
+    return out;
+  }
+
+  private report(nodeid: number, p: Pending, reason: IncompleteReason): IncompletePiece {
+    return { nodeid, reason, bytes: p.bytes, pieces: p.pieces, first: p.first, last: p.last };
+  }
+}

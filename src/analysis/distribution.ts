@@ -1,0 +1,106 @@
+/**
+ * A bounded-memory distribution of non-negative samples (milliseconds).
+ *
+ * Exact quantiles while the sample count is small (the common forensic case: a few thousand token
+ * hops); beyond `EXACT_LIMIT` the samples move into log-spaced buckets of ~1% relative width, so
+ * memory stays flat whatever the capture length. `max` and `count` are always exact.
+ */
+
+export interface DistributionSummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const EXACT_LIMIT = 4096;
+/** Bucket i covers [MIN_VALUE·GROWTH^i, MIN_VALUE·GROWTH^(i+1)); values below MIN_VALUE go to bucket 0. */
+const MIN_VALUE = 0.001;
+const GROWTH = 1.01;
+const LOG_GROWTH = Math.log(GROWTH);
+/** 0.001 ms .. ~1e7 ms (about 3 hours): plenty for token gaps. */
+const BUCKETS = Math.ceil(Math.log(1e10) / LOG_GROWTH) + 1;
+
+export class Distribution {
+  private count = 0;
+  private max = 0;
+  private exact: Float64Array | null = new Float64Array(64);
+  private buckets: Uint32Array | null = null;
+
+  add(value: number): void {
+    if (!(value >= 0)) return; // NaN and negatives (clock steps) are not samples
+    this.count++;
+    if (value > this.max) this.max = value;
+    const exact = this.exact;
+    if (exact !== null) {
+      const index = this.count - 1;
+      if (index < exact.length) {
+        exact[index] = value;
+        return;
+      }
+      if (exact.length < EXACT_LIMIT) {
+        const grown = new Float64Array(Math.min(EXACT_LIMIT, exact.length * 2));
+        grown.set(exact);
+        grown[index] = value;
+        this.exact = grown;
+        return;
+      }
+      this.moveToBuckets(exact, index);
+    }
+    this.addToBucket(value);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  summary(): DistributionSummary {
+    return {
+      count: this.count,
+      p50: round3(this.quantile(0.5)),
+      p90: round3(this.quantile(0.9)),
+      p99: round3(this.quantile(0.99)),
+      max: round3(this.max),
+    };
+  }
+
+  /** Nearest-rank quantile (exact mode) or the bucket's geometric midpoint (bucket mode, capped at max). */
+  quantile(q: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * this.count));
+    const exact = this.exact;
+    if (exact !== null) {
+      const sorted = exact.slice(0, this.count).sort();
+      return sorted[rank - 1] ?? 0;
+    }
+    const buckets = this.buckets;
+    if (buckets === null) return 0;
+    let seen = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      seen += buckets[i] ?? 0;
+      if (seen >= rank) return Math.min(this.max, MIN_VALUE * Math.pow(GROWTH, i + 0.5));
+    }
+    return this.max;
+  }
+
+  private moveToBuckets(exact: Float64Array, used: number): void {
+    this.buckets = new Uint32Array(BUCKETS);
+    this.exact = null;
+    for (let i = 0; i < used; i++) this.addToBucket(exact[i] ?? 0);
+  }
+
+  private addToBucket(value: number): void {
+    const buckets = this.buckets;
+    if (buckets === null) return;
+    let index = value <= MIN_VALUE ? 0 : Math.floor(Math.log(value / MIN_VALUE) / LOG_GROWTH);
+    if (index >= BUCKETS) index = BUCKETS - 1;
+    buckets[index] = (buckets[index] ?? 0) + 1;
+  }
+}
+
+export function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+export const EMPTY_SUMMARY: DistributionSummary = { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };

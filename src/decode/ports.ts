@@ -1,0 +1,46 @@
+/**
+ * Which UDP traffic is corosync's, and which transport carries it (wire-format.md §2.1, §2.2).
+ *
+ * - udp (multicast): every packet leaves the send socket bound to mcastport − 1: 5404 → 5405.
+ * - udpu: tokens 5405 → 5405 from the token socket; "multicasts" from an ephemeral port → 5405.
+ * - knet: link N uses port 5405 + N on both sides; the payload starts with the knet header
+ *   (version 1), or is encrypted (then only the symmetric ports say it is knet).
+ */
+import type { Transport } from './types.ts';
+
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** 5404 (udp send socket) to 5405 + 7 (knet links 0..7). */
+export const DEFAULT_COROSYNC_PORTS: PortRange = { min: 5404, max: 5412 };
+
+export function parsePortRange(spec: string): PortRange {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(spec.trim());
+  if (m === null) throw new Error(`bad port range '${spec}' (expected PORT or MIN-MAX)`);
+  const min = Number(m[1]);
+  const max = m[2] === undefined ? min : Number(m[2]);
+  if (min < 1 || max > 65535 || min > max) throw new Error(`bad port range '${spec}'`);
+  return { min, max };
+}
+
+export function isCorosyncPort(ports: PortRange, srcPort: number, dstPort: number): boolean {
+  return (dstPort >= ports.min && dstPort <= ports.max) || (srcPort >= ports.min && srcPort <= ports.max);
+}
+
+const TOTEM_MAGIC_LE_0 = 0x70;
+const TOTEM_MAGIC_LE_1 = 0xc0;
+
+/** True when the payload starts with the v3 totem magic in either byte order. */
+export function hasTotemMagic(p: Uint8Array): boolean {
+  if (p.length < 2) return false;
+  return (p[0] === TOTEM_MAGIC_LE_0 && p[1] === TOTEM_MAGIC_LE_1) || (p[0] === TOTEM_MAGIC_LE_1 && p[1] === TOTEM_MAGIC_LE_0);
+}
+
+/** Transport of one corosync datagram, from its ports and first bytes. */
+export function classifyTransport(payload: Uint8Array, srcPort: number, dstPort: number): Transport {
+  if (hasTotemMagic(payload)) return srcPort === dstPort - 1 ? 'udp' : 'udpu';
+  if (srcPort === dstPort) return 'knet';
+  return 'unknown';
+}

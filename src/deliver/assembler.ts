@@ -1,0 +1,548 @@
+/**
+ * DeliveryAssembler: reproduces what corosync delivered to its services from a passive capture.
+ *
+ * Fed decoded MCASTs in capture order, it
+ *  - orders each ring's MCASTs by seq in a bounded sort buffer (agreed order; wire-format.md §3.3),
+ *  - drops copies of a ring+seq already held or delivered (retransmits; udpu sends one copy per peer),
+ *  - unwraps recovery copies (encapsulated = 1: the payload is a whole old-ring MCAST, §6.6) into
+ *    the old ring, delivering only old-ring seqs not already seen; the old ring is closed when one
+ *    of its senders delivers a regular MCAST on a newer ring (§6.7: recovered messages go first),
+ *  - runs totempg reassembly per sender nodeid and ring (§4), decodes the service messages (§5),
+ *    and joins CPG partial_mcast pieces into the message the CPG client received,
+ *  - reports seq gaps (capture loss), incomplete messages (ring change, end, broken fragments)
+ *    and decode errors as events instead of dropping anything silently.
+ *
+ * Pure and I/O free: no clocks, times come from the frames. Memory is bounded by the sort window
+ * (MCAST count and bytes per ring), the number of open rings and the reassembly limits.
+ */
+import { WireError, type Decoded } from '../../dissectors/errors.ts';
+import { decodePackedMessage, messageServiceName, serviceSummary } from '../../dissectors/services/index.ts';
+import type { ServiceMessage } from '../../dissectors/services/types.ts';
+import { printableName } from '../../dissectors/totempg/group.ts';
+import { parseTotempg } from '../../dissectors/totempg/packet.ts';
+import { TotempgReassembler, type AssembledPiece, type IncompletePiece, type PieceOrigin } from '../../dissectors/totempg/reassembly.ts';
+import { ENCAPSULATED, type Mcast, type RingId, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
+import type { DeliveredMessage, DeliveryEvent, DeliveryStats, FrameRef, IncompleteMessage, IncompleteReason } from './types.ts';
+
+export interface DeliveryAssemblerOptions {
+  /** Decodes the old-ring MCAST inside a recovery copy (the totemsrp decoder). */
+  readonly decodeTotem: (bytes: Uint8Array) => Decoded<TotemMessage>;
+  /** MCASTs held per ring before the oldest missing seq is declared lost. Default 1024. */
+  readonly window?: number;
+  /** Payload bytes held per ring before the same. Default 64 MiB. */
+  readonly windowBytes?: number;
+  /** MCASTs looked at before the first ring's starting seq is fixed (capture began mid-ring). Default 32. */
+  readonly startLookahead?: number;
+  /**
+   * MCASTs (capture order) to wait, once a node's first regular MCAST on a newer ring is next in
+   * line, before the older ring it left is closed: old-ring frames a merged or reordered capture
+   * shows late still get ordered. Default 32.
+   */
+  readonly transitionHold?: number;
+  /** Rings kept open at once (the oldest is closed beyond that). Default 8. */
+  readonly maxOpenRings?: number;
+  /** Largest CPG message assembled from partial_mcast pieces. Default 64 MiB. */
+  readonly maxPartialBytes?: number;
+  /** Join CPG partial_mcast pieces into one message (what the CPG client receives). Default true. */
+  readonly joinCpgPartials?: boolean;
+}
+
+interface Entry {
+  readonly mcast: Mcast;
+  readonly ref: FrameRef;
+  readonly recovered: boolean;
+}
+
+interface RingState {
+  readonly id: RingId;
+  readonly key: string;
+  /** Next seq to deliver; undefined until the starting seq is known. */
+  next: number | undefined;
+  readonly pending: Map<number, Entry>;
+  pendingBytes: number;
+  readonly reassembler: TotempgReassembler;
+  announced: boolean;
+  /** Push count until which delivery waits before closing the older rings a sender left. */
+  holdUntil: number | undefined;
+  /** Nodeids seen sending on this ring (bounded by MAX_SENDERS). */
+  readonly senders: Set<number>;
+  /** Nodeids that delivered a regular (not recovered) MCAST on this ring. */
+  readonly regularSenders: Set<number>;
+}
+
+interface PartialCpg {
+  readonly ringId: RingId;
+  readonly nodeid: number;
+  readonly chunks: Uint8Array[];
+  bytes: number;
+  pieces: number;
+  readonly first: DeliveredMessage;
+}
+
+const CLOSED_MEMORY = 64;
+/** PROCESSOR_COUNT_MAX is 384; more distinct senders on one ring is not a real ring. */
+const MAX_SENDERS = 1024;
+
+function ringKey(r: RingId): string {
+  return `${r.rep}:${r.seq}`;
+}
+
+function ringLess(a: RingId, b: RingId): boolean {
+  return a.seq < b.seq || (a.seq === b.seq && a.rep < b.rep);
+}
+
+export class DeliveryAssembler {
+  private readonly decodeTotem: (bytes: Uint8Array) => Decoded<TotemMessage>;
+  private readonly window: number;
+  private readonly windowBytes: number;
+  private readonly startLookahead: number;
+  private readonly maxOpenRings: number;
+  private readonly maxPartialBytes: number;
+  private readonly joinCpgPartials: boolean;
+  private readonly transitionHold: number;
+  private pushes = 0;
+  private finishing = false;
+  /** Rings whose delivery waits on a ring transition. */
+  private readonly held = new Set<RingState>();
+
+  private readonly open = new Map<string, RingState>();
+  /** Recently closed rings (bounded). */
+  private readonly closed = new Set<string>();
+  private sawFirstRing = false;
+  private lastAnnounced: RingId | null = null;
+  private readonly partials = new Map<string, PartialCpg>();
+  private events: DeliveryEvent[] = [];
+
+  readonly stats: DeliveryStats = {
+    mcasts: 0,
+    duplicates: 0,
+    recoveryCopies: 0,
+    recoveryDuplicates: 0,
+    recoveredMcasts: 0,
+    late: 0,
+    orderedMcasts: 0,
+    gaps: 0,
+    missingSeqs: 0,
+    messages: 0,
+    incomplete: 0,
+    errors: 0,
+    maxBuffered: 0,
+  };
+
+  constructor(opts: DeliveryAssemblerOptions) {
+    this.decodeTotem = opts.decodeTotem;
+    this.window = Math.max(1, opts.window ?? 1024);
+    this.windowBytes = Math.max(1, opts.windowBytes ?? 64 * 1024 * 1024);
+    this.startLookahead = Math.max(1, opts.startLookahead ?? 32);
+    this.maxOpenRings = Math.max(2, opts.maxOpenRings ?? 8);
+    this.maxPartialBytes = opts.maxPartialBytes ?? 64 * 1024 * 1024;
+    this.joinCpgPartials = opts.joinCpgPartials ?? true;
+    this.transitionHold = Math.max(0, opts.transitionHold ?? 32);
+  }
+
+  /** Feeds one MCAST in capture order; returns what became deliverable. The payload is copied. */
+  push(mcast: Mcast, ref: FrameRef): DeliveryEvent[] {
+    this.stats.mcasts++;
+    this.pushes++;
+    const ring = this.ringFor(mcast.ringId, true);
+    if (ring === undefined) {
+      this.stats.late++;
+    } else {
+      this.insert(ring, { mcast: { ...mcast, payload: mcast.payload.slice() }, ref, recovered: false });
+    }
+    for (const r of [...this.held]) if (this.open.has(r.key)) this.drain(r);
+    return this.take();
+  }
+
+  /** Ends the capture: delivers what is held (reporting gaps) and reports what stayed incomplete. */
+  finish(): DeliveryEvent[] {
+    this.finishing = true;
+    // Transitions waiting out their hold happen first: the rings they end close as ring changes.
+    const held = [...this.held].sort((a, b) => (ringLess(a.id, b.id) ? -1 : 1));
+    this.held.clear();
+    for (const r of held) if (this.open.has(r.key)) this.drain(r);
+    const rings = [...this.open.values()].sort((a, b) => (ringLess(a.id, b.id) ? -1 : 1));
+    for (const r of rings) if (this.open.has(r.key)) this.close(r, 'end-of-capture');
+    for (const p of this.partials.values()) this.reportPartial(p, 'end-of-capture');
+    this.partials.clear();
+    return this.take();
+  }
+
+  /** MCASTs currently held in sort buffers (all rings). */
+  get buffered(): number {
+    let n = 0;
+    for (const r of this.open.values()) n += r.pending.size;
+    return n;
+  }
+
+  private take(): DeliveryEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  private isClosed(id: RingId): boolean {
+    return this.closed.has(ringKey(id));
+  }
+
+  /** The open ring state for `id`, created on first sight; undefined when the ring is closed. */
+  private ringFor(id: RingId, outer: boolean): RingState | undefined {
+    const key = ringKey(id);
+    const found = this.open.get(key);
+    if (found !== undefined) return found;
+    if (this.isClosed(id)) return undefined;
+    // Only the first ring of a capture (or an old ring known only from recovery copies) can
+    // start mid-ring; every later ring starts at seq 1 (totemsrp resets seqs on a new ring).
+    const anchored = outer && this.sawFirstRing;
+    if (outer) this.sawFirstRing = true;
+    const ring: RingState = {
+      id,
+      key,
+      next: anchored ? 1 : undefined,
+      pending: new Map(),
+      pendingBytes: 0,
+      reassembler: new TotempgReassembler(),
+      announced: false,
+      holdUntil: undefined,
+      senders: new Set(),
+      regularSenders: new Set(),
+    };
+    this.open.set(key, ring);
+    if (this.open.size > this.maxOpenRings) {
+      let oldest: RingState | undefined;
+      for (const r of this.open.values()) if (r !== ring && (oldest === undefined || ringLess(r.id, oldest.id))) oldest = r;
+      if (oldest !== undefined) this.close(oldest, 'ring-change');
+    }
+    return ring;
+  }
+
+  private insert(ring: RingState, e: Entry): void {
+    const seq = e.mcast.seq;
+    if ((ring.next !== undefined && seq < ring.next) || ring.pending.has(seq)) {
+      if (e.recovered) this.stats.recoveryDuplicates++;
+      else this.stats.duplicates++;
+      return;
+    }
+    ring.pending.set(seq, e);
+    ring.pendingBytes += e.mcast.payload.length;
+    if (ring.senders.size < MAX_SENDERS) ring.senders.add(e.mcast.header.nodeid);
+    if (ring.pending.size > this.stats.maxBuffered) this.stats.maxBuffered = ring.pending.size;
+    // Seq 1 is the first seq of every ring: nothing can come before it.
+    if (ring.next === undefined && (seq === 1 || ring.pending.size >= this.startLookahead)) this.anchor(ring);
+    this.drain(ring);
+    while (this.open.has(ring.key) && ring.pending.size > 0 && (ring.pending.size > this.window || ring.pendingBytes > this.windowBytes)) {
+      this.skipToOldest(ring);
+      this.drain(ring);
+    }
+  }
+
+  /** Fixes the first ring's starting seq at the lowest seq held. */
+  private anchor(ring: RingState): void {
+    let min = Infinity;
+    for (const s of ring.pending.keys()) if (s < min) min = s;
+    if (min === Infinity) {
+      ring.next = 1;
+      return;
+    }
+    ring.next = min;
+    if (min > 1) this.gap(ring, 1, min - 1, 'capture-start');
+  }
+
+  private skipToOldest(ring: RingState): void {
+    if (ring.next === undefined) {
+      this.anchor(ring);
+      return;
+    }
+    let min = Infinity;
+    for (const s of ring.pending.keys()) if (s < min) min = s;
+    if (min !== Infinity && min > ring.next) {
+      this.gap(ring, ring.next, min - 1, 'capture-loss');
+      ring.next = min;
+    }
+  }
+
+  private gap(ring: RingState, from: number, to: number, reason: 'capture-loss' | 'capture-start'): void {
+    const count = to - from + 1;
+    if (reason === 'capture-loss') {
+      this.stats.gaps++;
+      this.stats.missingSeqs += count;
+    }
+    this.events.push({ kind: 'gap', gap: { ringId: ring.id, fromSeq: from, toSeq: to, count, reason } });
+  }
+
+  private drain(ring: RingState): void {
+    if (ring.next === undefined) return;
+    for (;;) {
+      const e = ring.pending.get(ring.next);
+      if (e === undefined) return;
+      if (this.leavesOlderRing(ring, e)) {
+        ring.holdUntil ??= this.pushes + this.transitionHold;
+        const overflow = ring.pending.size > this.window || ring.pendingBytes > this.windowBytes;
+        if (this.pushes < ring.holdUntil && !this.finishing && !overflow) {
+          this.held.add(ring);
+          return;
+        }
+        ring.holdUntil = undefined;
+        this.held.delete(ring);
+      }
+      ring.pending.delete(ring.next);
+      ring.pendingBytes -= e.mcast.payload.length;
+      ring.next++;
+      this.deliverEntry(ring, e);
+      if (!this.open.has(ring.key)) return;
+    }
+  }
+
+  /** Delivers everything held (in seq order, reporting gaps) and ends the ring's assemblies. */
+  private close(ring: RingState, reason: IncompleteReason): void {
+    if (ring.next === undefined) this.anchor(ring);
+    const seqs = [...ring.pending.keys()].sort((a, b) => a - b);
+    for (const s of seqs) {
+      const e = ring.pending.get(s);
+      if (e === undefined) continue;
+      const next = ring.next ?? s;
+      if (s > next) this.gap(ring, next, s - 1, 'capture-loss');
+      ring.pending.delete(s);
+      ring.next = s + 1;
+      this.deliverEntry(ring, e);
+    }
+    ring.pending.clear();
+    ring.pendingBytes = 0;
+    this.open.delete(ring.key);
+    this.held.delete(ring);
+    this.closed.add(ring.key);
+    if (this.closed.size > CLOSED_MEMORY) {
+      const oldestKey = this.closed.values().next().value;
+      if (oldestKey !== undefined) this.closed.delete(oldestKey);
+    }
+    for (const inc of ring.reassembler.flush(reason)) this.reportPiece(ring.id, inc);
+    // CPG partial pieces stay held across a ring change: libcpg assembles in the client.
+  }
+
+  /** `e` is the first regular MCAST of its sender on `ring` and that sender is still on an older open ring. */
+  private leavesOlderRing(ring: RingState, e: Entry): boolean {
+    if (e.recovered || e.mcast.header.encapsulated === ENCAPSULATED) return false;
+    const sender = e.mcast.header.nodeid;
+    if (ring.regularSenders.has(sender)) return false;
+    for (const r of this.open.values()) if (r !== ring && ringLess(r.id, ring.id) && r.senders.has(sender)) return true;
+    return false;
+  }
+
+  /**
+   * A node is on one ring at a time, and a ring never continues once any member moved on: the first
+   * regular MCAST of `sender` on `ring` ends every older open ring `sender` was seen on. Rings
+   * the sender was never on (a starting node's singleton ring, another partition) stay open.
+   * Recovery copies sit below the first regular MCAST in seq order, so they are all in by now.
+   */
+  private closeRingsLeftBy(sender: number, ring: RingState): void {
+    const older = [...this.open.values()]
+      .filter((r) => r !== ring && ringLess(r.id, ring.id) && r.senders.has(sender))
+      .sort((a, b) => (ringLess(a.id, b.id) ? -1 : 1));
+    for (const r of older) if (this.open.has(r.key)) this.close(r, 'ring-change');
+  }
+
+  private deliverEntry(ring: RingState, e: Entry): void {
+    const m = e.mcast;
+    this.stats.orderedMcasts++;
+    if (m.header.encapsulated === ENCAPSULATED) {
+      this.stats.recoveryCopies++;
+      const inner = this.decodeTotem(m.payload);
+      if (inner instanceof WireError || inner.kind !== 'mcast') {
+        const error = inner instanceof WireError ? inner : new WireError('deliver.encapsulated_not_mcast', 0, `recovery copy carries a ${inner.kind}, not an mcast`);
+        this.error(ring.id, e, 'encapsulated', error);
+        return;
+      }
+      const innerRing = ringKey(inner.ringId) === ring.key ? undefined : this.ringFor(inner.ringId, false);
+      if (innerRing === undefined) {
+        this.stats.recoveryDuplicates++;
+        return;
+      }
+      this.insert(innerRing, { mcast: inner, ref: e.ref, recovered: true });
+      return;
+    }
+    if (!e.recovered && !ring.regularSenders.has(m.header.nodeid)) {
+      if (ring.regularSenders.size < MAX_SENDERS) ring.regularSenders.add(m.header.nodeid);
+      this.closeRingsLeftBy(m.header.nodeid, ring);
+    }
+    if (!ring.announced) {
+      ring.announced = true;
+      this.events.push({ kind: 'ring', ringId: ring.id, previous: this.lastAnnounced, frame: e.ref.frame, time: e.ref.time });
+      this.lastAnnounced = ring.id;
+    }
+    if (e.recovered) this.stats.recoveredMcasts++;
+    const le = m.header.littleEndian;
+    const packet = parseTotempg(m.payload, le);
+    if (packet instanceof WireError) {
+      this.error(ring.id, e, 'totempg', packet);
+      return;
+    }
+    const origin: PieceOrigin = { seq: m.seq, frame: e.ref.frame, time: e.ref.time };
+    const res = ring.reassembler.feed(m.header.nodeid, packet, origin);
+    for (const inc of res.incomplete) this.reportPiece(ring.id, inc);
+    for (const piece of res.complete) this.deliverPiece(ring, e, piece);
+  }
+
+  private deliverPiece(ring: RingState, e: Entry, piece: AssembledPiece): void {
+    const m = e.mcast;
+    const le = m.header.littleEndian;
+    const packed = decodePackedMessage(piece.bytes, le);
+    const svc = packed instanceof WireError ? packed : packed.service;
+    if (svc instanceof WireError) {
+      this.error(ring.id, e, 'service', svc);
+      return;
+    }
+    if (packed instanceof WireError) return;
+    const msg = this.message(ring.id, m, e, piece, packed.groups, packed.grouped.body, svc);
+    if (svc.service === 'cpg' && svc.type === 'partial_mcast' && this.joinCpgPartials) {
+      this.joinPartial(msg, svc.partialType);
+      return;
+    }
+    this.emit(msg);
+  }
+
+  private message(
+    ringId: RingId,
+    m: Mcast,
+    e: Entry,
+    piece: AssembledPiece,
+    groups: readonly string[],
+    serviceBytes: Uint8Array,
+    svc: ServiceMessage,
+  ): DeliveredMessage {
+    const le = m.header.littleEndian;
+    let group: string | null = null;
+    let pid: number | null = null;
+    // Default body: the whole service message (request header included), as the service got it.
+    let body = serviceBytes;
+    if (svc.service === 'cpg') {
+      if (svc.type === 'mcast' || svc.type === 'partial_mcast') {
+        body = svc.message;
+      }
+      if (svc.type !== 'joinlist' && svc.type !== 'downlist' && svc.type !== 'downlist_old') {
+        group = printableName(svc.groupName);
+        pid = svc.pid;
+      }
+    }
+    return {
+      ringId,
+      seq: piece.last.seq,
+      firstSeq: piece.first.seq,
+      index: piece.index,
+      nodeid: m.header.nodeid,
+      littleEndian: le,
+      groups,
+      service: messageServiceName(svc),
+      type: svc.type,
+      fn: svc.header.fn,
+      group,
+      pid,
+      body,
+      size: body.length,
+      summary: serviceSummary(svc, le),
+      decoded: svc,
+      frames: { first: piece.first.frame, last: piece.last.frame },
+      time: piece.last.time,
+      recovered: e.recovered,
+      pieces: piece.pieces,
+    };
+  }
+
+  private emit(message: DeliveredMessage): void {
+    this.stats.messages++;
+    this.events.push({ kind: 'message', message });
+  }
+
+  /** CPG partial_mcast: libcpg hands the client one message once the LAST piece arrives. */
+  private joinPartial(msg: DeliveredMessage, partialType: number): void {
+    const key = `${msg.nodeid}/${msg.pid ?? 0}/${msg.group ?? ''}`;
+    const held = this.partials.get(key);
+    if (partialType === 1) {
+      if (held !== undefined) this.reportPartial(held, 'missing-tail');
+      if (msg.size > this.maxPartialBytes) {
+        this.partials.delete(key);
+        this.reportPartial({ ringId: msg.ringId, nodeid: msg.nodeid, chunks: [], bytes: msg.size, pieces: 1, first: msg }, 'too-large');
+        return;
+      }
+      this.partials.set(key, { ringId: msg.ringId, nodeid: msg.nodeid, chunks: [msg.body], bytes: msg.size, pieces: msg.pieces, first: msg });
+      return;
+    }
+    if (held === undefined) {
+      this.reportPartial({ ringId: msg.ringId, nodeid: msg.nodeid, chunks: [], bytes: msg.size, pieces: 1, first: msg }, 'missing-head');
+      return;
+    }
+    if (held.bytes + msg.size > this.maxPartialBytes) {
+      this.partials.delete(key);
+      this.reportPartial(held, 'too-large');
+      return;
+    }
+    held.chunks.push(msg.body);
+    held.bytes += msg.size;
+    held.pieces += msg.pieces;
+    if (partialType !== 3) return;
+    this.partials.delete(key);
+    const body = new Uint8Array(held.bytes);
+    let off = 0;
+    for (const c of held.chunks) {
+      body.set(c, off);
+      off += c.length;
+    }
+    const first = held.first;
+    this.emit({
+      ...msg,
+      type: 'mcast',
+      firstSeq: first.firstSeq,
+      body,
+      size: body.length,
+      summary: `CPG mcast group ${msg.group ?? ''} pid ${msg.pid ?? 0} from ${sourceOf(msg.decoded)} len ${body.length} (${held.pieces} partial pieces)`,
+      frames: { first: first.frames.first, last: msg.frames.last },
+      pieces: held.pieces,
+    });
+  }
+
+  private reportPartial(p: PartialCpg, reason: IncompleteReason): void {
+    this.incomplete({
+      ringId: p.ringId,
+      nodeid: p.nodeid,
+      layer: 'cpg-partial',
+      reason,
+      bytes: p.bytes,
+      pieces: p.pieces,
+      firstSeq: p.first.firstSeq,
+      lastSeq: p.first.seq,
+      frames: p.first.frames,
+      time: p.first.time,
+    });
+  }
+
+  private reportPiece(ringId: RingId, inc: IncompletePiece): void {
+    this.incomplete({
+      ringId,
+      nodeid: inc.nodeid,
+      layer: 'totempg',
+      reason: inc.reason,
+      bytes: inc.bytes,
+      pieces: inc.pieces,
+      firstSeq: inc.first.seq,
+      lastSeq: inc.last.seq,
+      frames: { first: inc.first.frame, last: inc.last.frame },
+      time: inc.last.time,
+    });
+  }
+
+  private incomplete(i: IncompleteMessage): void {
+    this.stats.incomplete++;
+    this.events.push({ kind: 'incomplete', incomplete: i });
+  }
+
+  private error(ringId: RingId, e: Entry, layer: 'encapsulated' | 'totempg' | 'service', error: WireError): void {
+    this.stats.errors++;
+    this.events.push({
+      kind: 'error',
+      error: { ringId, seq: e.mcast.seq, nodeid: e.mcast.header.nodeid, frame: e.ref.frame, time: e.ref.time, layer, error },
+    });
+  }
+}
+
+function sourceOf(m: ServiceMessage): number {
+  return m.service === 'cpg' && (m.type === 'mcast' || m.type === 'partial_mcast') ? m.sourceNodeid : 0;
+}

@@ -1,0 +1,165 @@
+/** knet crypto: real aes256/sha256 and hash-only captures, every cipher × hash, wrong/no key, key rotation. */
+import assert from 'node:assert/strict';
+import { randomBytes, createCipheriv, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { WireError } from '../../dissectors/errors.ts';
+import { KnetCrypto, type KnetCipher, type KnetHash } from '../../dissectors/knet/crypto.ts';
+import { KnetDecoder } from '../../dissectors/knet/decoder.ts';
+import { knetSummary, knetTree } from '../../dissectors/knet/tree.ts';
+import { fixturePath, readUdpCapture } from '../fixtures/knet/capture.ts';
+import { sealKnet } from '../fixtures/knet/seal.ts';
+
+const key = new Uint8Array(readFileSync(fixturePath('authkey-knet-aes256-hashonly.bin')));
+const plain = readUdpCapture('knet-plain.pcap');
+
+test('knet-aes256.pcap: every packet verifies and decrypts (auto-detected aes256/sha256)', () => {
+  const c = new KnetCrypto({ keys: [key] });
+  const packets = readUdpCapture('knet-aes256.pcap');
+  assert.equal(packets.length, 1766);
+  for (const p of packets) {
+    const r = c.open(p.payload);
+    assert.ok(!(r instanceof WireError), `frame ${p.frame}: ${String(r)}`);
+    assert.equal(r.crypto.cipher, 'aes256');
+    assert.equal(r.crypto.hash, 'sha256');
+    assert.equal(r.crypto.hmacOk, true);
+    assert.equal(r.crypto.salt?.length, 16);
+    assert.equal(r.packet[0], 1);
+    // 16 salt + ciphertext (multiple of 16) + 32 HMAC
+    assert.equal((p.payload.length - 48) % 16, 0);
+  }
+  assert.deepEqual(c.detected, { keyIndex: 0, cipher: 'aes256', hash: 'sha256' });
+  // An 26-byte ping becomes 16 + 32 + 32 = 80 bytes (wire-format.md §7.6).
+  assert.ok(packets.some((p) => p.payload.length === 80));
+});
+
+test('knet-aes256.pcap with the corosync.conf values given decodes the same', () => {
+  const d = new KnetDecoder({ keys: [key], cipher: 'aes256', hash: 'sha256' });
+  for (const p of readUdpCapture('knet-aes256.pcap')) d.decode(p.payload, p.meta);
+  assert.equal(d.counters.errors, 0);
+  assert.equal(d.counters.encrypted, 1766);
+});
+
+test('knet-hashonly.pcap: cleartext + 20-byte HMAC-SHA1 detected as none/sha1', () => {
+  const c = new KnetCrypto({ keys: [key] });
+  for (const p of readUdpCapture('knet-hashonly.pcap')) {
+    const r = c.open(p.payload);
+    assert.ok(!(r instanceof WireError), `frame ${p.frame}: ${String(r)}`);
+    assert.equal(r.crypto.cipher, 'none');
+    assert.equal(r.crypto.hash, 'sha1');
+    assert.equal(r.packet.length, p.payload.length - 20);
+  }
+});
+
+test('wrong key: every packet is an HMAC mismatch, nothing decoded', () => {
+  const wrong = new Uint8Array(key);
+  wrong[100] ^= 1;
+  for (const name of ['knet-aes256.pcap', 'knet-hashonly.pcap']) {
+    const d = new KnetDecoder({ keys: [wrong] });
+    const packets = readUdpCapture(name);
+    for (const p of packets) {
+      const r = d.decode(p.payload, p.meta);
+      assert.equal(r.kind, 'error');
+      if (r.kind === 'error') {
+        assert.equal(r.error.code, 'knet.crypto.hmac_mismatch');
+        assert.equal(r.error.message, 'HMAC mismatch: wrong key or not this cluster');
+      }
+    }
+    assert.equal(d.counters.errorsByCode['knet.crypto.hmac_mismatch'], packets.length);
+    assert.equal(d.counters.messages, 0);
+    assert.equal(d.counters.decoded, 0);
+  }
+});
+
+test('no key for encrypted or signed traffic: knet.crypto.no_key for every packet', () => {
+  for (const name of ['knet-aes256.pcap', 'knet-hashonly.pcap']) {
+    const d = new KnetDecoder();
+    const packets = readUdpCapture(name);
+    for (const p of packets) d.decode(p.payload, p.meta);
+    // Hash-only DATA looks like cleartext; the signed 46-byte pings that precede it give it away.
+    assert.equal(d.counters.errorsByCode['knet.crypto.no_key'], packets.length, name);
+    assert.equal(d.counters.messages, 0);
+  }
+});
+
+test('a plaintext capture still decodes when a key is given', () => {
+  const d = new KnetDecoder({ keys: [key] });
+  for (const p of plain) d.decode(p.payload, p.meta);
+  assert.equal(d.counters.errors, 0);
+  assert.equal(d.counters.cleartext, plain.length);
+});
+
+const CIPHERS: KnetCipher[] = ['none', 'aes128', 'aes192', 'aes256'];
+const HASHES: KnetHash[] = ['md5', 'sha1', 'sha256', 'sha384', 'sha512'];
+const sample = plain.filter((_, i) => i % 97 === 0).map((p) => p.payload);
+
+test('every cipher × hash corosync accepts round-trips, auto-detected and with config given', () => {
+  for (const cipher of CIPHERS) {
+    for (const hash of HASHES) {
+      const auto = new KnetCrypto({ keys: [key] });
+      const fixed = new KnetCrypto({ keys: [key], cipher, hash });
+      for (const pk of sample) {
+        const sealed = sealKnet(pk, key, cipher, hash);
+        for (const c of [auto, fixed]) {
+          const r = c.open(sealed);
+          assert.ok(!(r instanceof WireError), `${cipher}/${hash}: ${String(r)}`);
+          assert.deepEqual(Buffer.from(r.packet), Buffer.from(pk));
+          assert.equal(r.crypto.cipher, cipher);
+          assert.equal(r.crypto.hash, hash);
+        }
+      }
+      assert.deepEqual(auto.detected, { keyIndex: 0, cipher, hash });
+    }
+  }
+});
+
+test('several keys are tried in order (capture across a key change)', () => {
+  const key2 = new Uint8Array(randomBytes(256));
+  const c = new KnetCrypto({ keys: [key, key2] });
+  const a = c.open(sealKnet(sample[1]!, key, 'aes256', 'sha256'));
+  const b = c.open(sealKnet(sample[1]!, key2, 'aes256', 'sha256'));
+  const a2 = c.open(sealKnet(sample[2]!, key, 'aes256', 'sha256'));
+  assert.ok(!(a instanceof WireError) && !(b instanceof WireError) && !(a2 instanceof WireError));
+  assert.equal(a.crypto.keyIndex, 0);
+  assert.equal(b.crypto.keyIndex, 1);
+  assert.equal(a2.crypto.keyIndex, 0);
+});
+
+test('HMAC verified but padding wrong: knet.crypto.bad_padding; short packets: too_short', () => {
+  const salt = randomBytes(16);
+  const c = createCipheriv('aes-256-cbc', key.subarray(0, 32), salt);
+  c.setAutoPadding(false);
+  const bogus = Buffer.alloc(32, 0x55); // last byte 0x55: not valid PKCS#7
+  const body = Buffer.concat([salt, c.update(bogus), c.final()]);
+  const sealed = Buffer.concat([body, createHmac('sha256', key).update(body).digest()]);
+  const fixed = new KnetCrypto({ keys: [key], cipher: 'aes256', hash: 'sha256' });
+  const r = fixed.open(sealed);
+  assert.ok(r instanceof WireError);
+  assert.equal(r.code, 'knet.crypto.bad_padding');
+  const auto = new KnetCrypto({ keys: [key] });
+  const r2 = auto.open(sealed);
+  assert.ok(r2 instanceof WireError);
+  assert.equal(r2.code, 'knet.crypto.bad_padding');
+  const short = fixed.open(new Uint8Array(20).fill(9));
+  assert.ok(short instanceof WireError);
+  assert.equal(short.code, 'knet.crypto.too_short');
+});
+
+test('the key never appears in results, trees, summaries, errors or JSON', () => {
+  const d = new KnetDecoder({ keys: [key] });
+  const wrongD = new KnetDecoder({ keys: [new Uint8Array(256).fill(3)] });
+  const texts: string[] = [JSON.stringify(d), JSON.stringify(new KnetCrypto({ keys: [key] }))];
+  const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v);
+  for (const p of readUdpCapture('knet-aes256.pcap').slice(0, 200)) {
+    const r = d.decode(p.payload, p.meta);
+    texts.push(knetSummary(r), JSON.stringify(knetTree(r), jsonReplacer), JSON.stringify(r, jsonReplacer));
+    const w = wrongD.decode(p.payload, p.meta);
+    texts.push(knetSummary(w), JSON.stringify(w, jsonReplacer));
+  }
+  texts.push(JSON.stringify(d), JSON.stringify(d.counters));
+  const all = texts.join('\n');
+  const hex = Buffer.from(key).toString('hex');
+  for (const needle of [hex.slice(0, 32), hex.slice(64, 96), Buffer.from(key.subarray(0, 24)).toString('base64')]) {
+    assert.ok(!all.includes(needle), 'key material leaked');
+  }
+});
