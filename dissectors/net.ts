@@ -60,7 +60,7 @@ export interface UdpDatagram {
   /** UDP length field (header + payload). */
   readonly udpLength: number;
   /** Frame numbers of the fragments, when reassembled (the last one is this frame). */
-  readonly reassembledFrom?: readonly number[];
+  readonly reassembledFrom?: readonly number[] | undefined;
   /** IPv4 TTL or IPv6 hop limit (of the first fragment when reassembled). */
   readonly ttl: number;
 }
@@ -208,20 +208,7 @@ export class NetDecoder {
     }
     const ulen = udpCheck(b, payloadStart, h.end);
     if (typeof ulen !== 'number') return ulen;
-    return {
-      kind: 'udp',
-      datagram: {
-        ipVersion: 4,
-        src: b.subarray(off + IPV4_SRC, off + IPV4_SRC + 4),
-        dst: b.subarray(off + IPV4_DST, off + IPV4_DST + 4),
-        srcPort: u16(b, payloadStart, false),
-        dstPort: u16(b, payloadStart + 2, false),
-        payload: b.subarray(payloadStart + UDP_HEADER_LEN, payloadStart + ulen),
-        payloadOffset: payloadStart + UDP_HEADER_LEN,
-        udpLength: ulen,
-        ttl: h.ttl,
-      },
-    };
+    return { kind: 'udp', datagram: new FrameDatagram(4, b, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl) };
   }
 
   private ipv6(rec: CaptureRecord, b: Uint8Array, off: number, cut: boolean): NetResult {
@@ -261,20 +248,7 @@ export class NetDecoder {
     const p = h.offset;
     const ulen = udpCheck(b, p, h.end);
     if (typeof ulen !== 'number') return ulen;
-    return {
-      kind: 'udp',
-      datagram: {
-        ipVersion: 6,
-        src: b.subarray(off + IPV6_SRC, off + IPV6_SRC + 16),
-        dst: b.subarray(off + IPV6_DST, off + IPV6_DST + 16),
-        srcPort: u16(b, p, false),
-        dstPort: u16(b, p + 2, false),
-        payload: b.subarray(p + UDP_HEADER_LEN, p + ulen),
-        payloadOffset: p + UDP_HEADER_LEN,
-        udpLength: ulen,
-        ttl: h.hopLimit,
-      },
-    };
+    return { kind: 'udp', datagram: new FrameDatagram(6, b, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit) };
   }
 
   /**
@@ -310,6 +284,43 @@ export class NetDecoder {
         ttl: r.ttl,
       },
     };
+  }
+}
+
+/**
+ * A datagram decoded in place: the addresses are views made on first access (most consumers only
+ * need ports, the payload and the printable address), everything else is read once.
+ */
+class FrameDatagram implements UdpDatagram {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly payload: Uint8Array;
+  readonly payloadOffset: number;
+  readonly reassembledFrom: undefined;
+  private srcView: Uint8Array | undefined;
+  private dstView: Uint8Array | undefined;
+
+  constructor(
+    readonly ipVersion: 4 | 6,
+    private readonly frame: Uint8Array,
+    private readonly srcOffset: number,
+    private readonly dstOffset: number,
+    udpOffset: number,
+    readonly udpLength: number,
+    readonly ttl: number,
+  ) {
+    const b = frame;
+    this.srcPort = (b[udpOffset]! << 8) | b[udpOffset + 1]!;
+    this.dstPort = (b[udpOffset + 2]! << 8) | b[udpOffset + 3]!;
+    this.payloadOffset = udpOffset + UDP_HEADER_LEN;
+    this.payload = b.subarray(this.payloadOffset, udpOffset + udpLength);
+  }
+
+  get src(): Uint8Array {
+    return (this.srcView ??= this.frame.subarray(this.srcOffset, this.srcOffset + (this.ipVersion === 4 ? 4 : 16)));
+  }
+  get dst(): Uint8Array {
+    return (this.dstView ??= this.frame.subarray(this.dstOffset, this.dstOffset + (this.ipVersion === 4 ? 4 : 16)));
   }
 }
 
@@ -412,7 +423,9 @@ export function netTree(rec: CaptureRecord, result?: NetResult): FieldNode[] {
         node(IPV4_FIELDS['reassembled.length'], d.payload.length + UDP_HEADER_LEN),
       ]),
     );
-    out.push(udpTree({ srcPort: d.srcPort, dstPort: d.dstPort, length: d.udpLength, checksum: 0 }));
+    // The UDP header sits just before the payload in the reassembled buffer.
+    const u = parseUdp(new Uint8Array(d.payload.buffer, d.payload.byteOffset - UDP_HEADER_LEN, d.udpLength));
+    if (!(u instanceof WireError)) out.push(udpTree(u));
     return out;
   }
   if (udpAt >= 0) {

@@ -10,8 +10,9 @@
  * (constant-time) before any decrypted byte is looked at. The keys live in a private field and never
  * appear in errors, results or JSON.
  */
-import { createDecipheriv, createHmac, timingSafeEqual, type Decipher } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac, timingSafeEqual, type Decipher } from 'node:crypto';
 import { WireError, type Decoded } from '../errors.ts';
+import { HmacSha256 } from './sha256.ts';
 import { KNET_MAX_PACKET_SIZE, KNET_MIN_PACKET, KnetType, looksLikePlainKnet, PAD1, PAD2, TYPE } from './header.ts';
 
 export type KnetCipher = 'none' | 'aes128' | 'aes192' | 'aes256';
@@ -69,6 +70,8 @@ const CLEAR: KnetCryptoInfo = { cipher: 'none', hash: 'none', keyIndex: -1, hmac
 
 interface KeyMaterial {
   readonly hmacKey: Buffer;
+  /** HMAC-SHA256 with precomputed pads (the common aes256/sha256 case); other hashes use node:crypto. */
+  readonly sha256: HmacSha256;
   readonly aes: Readonly<Record<KnetCipher, Buffer | undefined>>;
   /**
    * One long-lived AES-ECB decipher per cipher. CBC decryption is P[i] = D(C[i]) xor C[i-1] (C[-1] =
@@ -91,6 +94,7 @@ export class KnetCrypto {
   constructor(opts: KnetCryptoOptions = {}) {
     this.#keys = (opts.keys ?? []).map((k) => ({
       hmacKey: Buffer.from(k),
+      sha256: new HmacSha256(k, (x) => createHash('sha256').update(x).digest()),
       ecb: {},
       aes: {
         none: undefined,
@@ -206,7 +210,9 @@ export class KnetCrypto {
     if (hashLen === 0) return true;
     const bodyLen = b.length - hashLen;
     if (bodyLen <= 0 || bodyLen > KNET_MAX_PACKET_SIZE) return false;
-    const mac = createHmac(hash, this.#keys[keyIndex]!.hmacKey).update(b.subarray(0, bodyLen)).digest();
+    const material = this.#keys[keyIndex]!;
+    if (hash === 'sha256') return material.sha256.verify(b, bodyLen, b.subarray(bodyLen));
+    const mac = createHmac(hash, material.hmacKey).update(b.subarray(0, bodyLen)).digest();
     return timingSafeEqual(mac, b.subarray(bodyLen));
   }
 

@@ -230,7 +230,8 @@ export class KnetDecoder {
     const c = this.counters;
     c.packets++;
     const timeNs = toNs(meta.timeNs);
-    const nowUs = Number(timeNs / 1000n);
+    // Microseconds as a double: sub-µs rounding is irrelevant for windows of 100 ms and more.
+    const nowUs = Number(timeNs) / 1000;
     const expired = this.#sweep(nowUs);
     const portLink = this.linkFromPort(meta.srcPort, meta.dstPort);
 

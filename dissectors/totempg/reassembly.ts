@@ -14,6 +14,10 @@ import type { TotempgPacket } from './packet.ts';
 
 /** corosync's MESSAGE_SIZE_MAX (1 MiB): no assembled totempg message is larger. */
 export const MAX_ASSEMBLED_BYTES = 1024 * 1024;
+/** Senders with a message in progress at once; corosync's PROCESSOR_COUNT_MAX is 384. */
+export const MAX_SENDERS = 1024;
+/** Bytes held in progress over all senders. */
+export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 /** Where a piece came from, carried through to the assembled message. */
 export interface PieceOrigin {
@@ -44,7 +48,9 @@ export type IncompleteReason =
   /** The capture ended before the rest arrived. */
   | 'end-of-capture'
   /** It grew past MAX_ASSEMBLED_BYTES. */
-  | 'too-large';
+  | 'too-large'
+  /** Too many senders or bytes in progress at once (memory bound); the newest is given up. */
+  | 'overflow';
 
 export interface IncompletePiece {
   readonly nodeid: number;
@@ -84,7 +90,13 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 export class TotempgReassembler {
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly maxBytes = MAX_ASSEMBLED_BYTES) {}
+  private total = 0;
+
+  constructor(
+    private readonly maxBytes = MAX_ASSEMBLED_BYTES,
+    private readonly maxSenders = MAX_SENDERS,
+    private readonly maxTotalBytes = MAX_TOTAL_BYTES,
+  ) {}
 
   /** Number of senders with a message in progress. */
   get inProgress(): number {
@@ -93,9 +105,14 @@ export class TotempgReassembler {
 
   /** Bytes held in unfinished messages. */
   get heldBytes(): number {
-    let n = 0;
-    for (const p of this.pending.values()) n += p.bytes;
-    return n;
+    return this.total;
+  }
+
+  private drop(nodeid: number): void {
+    const p = this.pending.get(nodeid);
+    if (p === undefined) return;
+    this.total -= p.bytes;
+    this.pending.delete(nodeid);
   }
 
   feed(nodeid: number, packet: TotempgPacket, origin: PieceOrigin): ReassemblyResult {
@@ -108,20 +125,21 @@ export class TotempgReassembler {
     if (packet.continuation !== 0) {
       if (held !== undefined && held.fragNum === packet.continuation && msgs.length > 0) {
         const piece = msgs[0]!;
-        if (held.bytes + piece.length > this.maxBytes) {
-          incomplete.push(this.report(nodeid, held, 'too-large'));
-          this.pending.delete(nodeid);
+        if (held.bytes + piece.length > this.maxBytes || this.total + piece.length > this.maxTotalBytes) {
+          incomplete.push(this.report(nodeid, held, held.bytes + piece.length > this.maxBytes ? 'too-large' : 'overflow'));
+          this.drop(nodeid);
           held = undefined;
         } else {
           held.chunks.push(piece.slice());
           held.bytes += piece.length;
+          this.total += piece.length;
           held.last = origin;
           held.pieces++;
         }
         start = 1;
         if (held !== undefined && !(msgs.length === 1 && packet.fragmented !== 0)) {
           complete.push({ bytes: concat(held.chunks, held.bytes), index: 0, first: held.first, last: origin, pieces: held.pieces });
-          this.pending.delete(nodeid);
+          this.drop(nodeid);
           held = undefined;
         }
         if (held !== undefined) {
@@ -132,7 +150,7 @@ export class TotempgReassembler {
       } else {
         if (held !== undefined) {
           incomplete.push(this.report(nodeid, held, 'missing-tail'));
-          this.pending.delete(nodeid);
+          this.drop(nodeid);
         }
         held = undefined;
         const piece = msgs[0];
@@ -150,7 +168,7 @@ export class TotempgReassembler {
       }
     } else if (held !== undefined) {
       incomplete.push(this.report(nodeid, held, 'missing-tail'));
-      this.pending.delete(nodeid);
+      this.drop(nodeid);
     }
 
     const lastWhole = packet.fragmented !== 0 ? msgs.length - 1 : msgs.length;
@@ -159,10 +177,12 @@ export class TotempgReassembler {
     }
     if (packet.fragmented !== 0 && lastWhole >= start) {
       const head = msgs[lastWhole]!;
-      if (head.length > this.maxBytes) {
-        incomplete.push({ nodeid, reason: 'too-large', bytes: head.length, pieces: 1, first: origin, last: origin });
+      const reason = head.length > this.maxBytes ? 'too-large' : this.pending.size >= this.maxSenders || this.total + head.length > this.maxTotalBytes ? 'overflow' : undefined;
+      if (reason !== undefined) {
+        incomplete.push({ nodeid, reason, bytes: head.length, pieces: 1, first: origin, last: origin });
       } else {
         this.pending.set(nodeid, { chunks: [head.slice()], bytes: head.length, fragNum: packet.fragmented, first: origin, last: origin, pieces: 1 });
+        this.total += head.length;
       }
     }
     return { complete, incomplete };
@@ -173,6 +193,7 @@ export class TotempgReassembler {
     const out: IncompletePiece[] = [];
     for (const [nodeid, p] of this.pending) out.push(this.report(nodeid, p, reason));
     this.pending.clear();
+    this.total = 0;
     return out;
   }
 

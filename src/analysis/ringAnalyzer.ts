@@ -67,6 +67,8 @@ const MAX_ADDRESS_CHANGES = 200;
 const MAX_MEMBERSHIPS = 10000;
 const MAX_TIMELINE = 100000;
 const MAX_EVENTS_QUEUED = 10000;
+/** Rings with a live seq window at once (each window ~700 KB). */
+const MAX_WINDOWS = 8;
 /** Delay the capture-loss sweep so reordered frames (merged captures) are not reported missing. */
 const SWEEP_LAG_S = 1;
 
@@ -182,6 +184,9 @@ class Ring {
   readonly lastForward = new Map<number, number>();
   prevRtr: number[] = [];
   pin: PinState | null = null;
+  holdCancelAt = -1;
+  young = false;
+  lossClassified = false;
 
   // mcast seq window
   window: SeqWindow | null = null;
@@ -468,17 +473,15 @@ export class RingAnalyzer {
     }
   }
 
-  private becomeOperational(r: Ring, ts: number): void {
+  private becomeOperational(r: Ring, ts: number, firstSeq: number): void {
     if (r.operational) return;
     r.operational = true;
+    // Seqs restart at 1 in every ring: a low first seq means the ring had just formed.
+    r.young = firstSeq >= 0 && firstSeq <= 16;
     if (!r.listed) {
       r.listed = true;
       if (this.memberships.length < MAX_MEMBERSHIPS) this.memberships.push(r);
       else this.membershipsDropped++;
-    }
-    if (r.commitAddr === null) {
-      r.classification = 'first_seen';
-      r.explanation = 'ring already running when the capture started; members inferred from the token path and senders';
     }
     void ts;
   }
@@ -497,7 +500,16 @@ export class RingAnalyzer {
   }
 
   private ensureWindow(r: Ring): SeqWindow {
-    if (r.window === null) r.window = this.pool.take();
+    if (r.window === null) {
+      // Bounded memory: at most MAX_WINDOWS rings track seqs; the longest-silent one is ended.
+      const holders = this.activeRings.filter((x) => x.window !== null && x !== r);
+      if (holders.length >= MAX_WINDOWS) {
+        let oldest: Ring | null = null;
+        for (const x of holders) if (oldest === null || x.lastSeen < oldest.lastSeen) oldest = x;
+        if (oldest !== null) this.endRing(oldest, oldest.lastSeen);
+      }
+      r.window = this.pool.take();
+    }
     return r.window;
   }
 
@@ -518,7 +530,7 @@ export class RingAnalyzer {
       // The ring formed in the capture but its initial ORF token was not captured.
       r.formedAt = ts;
     }
-    this.becomeOperational(r, ts);
+    this.becomeOperational(r, ts, t.seq);
     if (r.commitAddr !== null && !r.emitted && r.formedAt !== null) this.ringFormed(r, ts);
     this.addMember(r, sender, ts);
     const dst = this.tokenDestination(frame, t.header.targetNodeid);
@@ -577,11 +589,12 @@ export class RingAnalyzer {
     // When the capture began less than that many visits ago, an unchanged seq on every visit so far
     // counts too.
     const unchanged = t.seq === r.repLastSeq && t.rtrList.length === 0;
+    const cancelled = r.holdCancelAt >= r.lastTokenTs;
     const enoughIdle =
       r.repUnchanged + 1 >= this.seqnoUnchanged ||
       (r.commitAddr === null && r.repVisits >= 2 && r.repUnchanged + 1 >= r.repVisits);
     const idleFloor = this.holdMs !== null ? this.holdMs * 0.5 : 20;
-    if (sender === r.rep && unchanged && enoughIdle && holdMs >= idleFloor) {
+    if (sender === r.rep && unchanged && enoughIdle && (holdMs >= idleFloor || cancelled)) {
       this.idleHoldDist.add(holdMs);
       r.idleSinceRef = true;
       return;
@@ -880,7 +893,7 @@ export class RingAnalyzer {
     const sender = m.header.nodeid;
     this.heard(frame, sender !== 0 ? sender : origin, ts);
     const r = this.ring(m.ringId, ts);
-    this.becomeOperational(r, ts);
+    this.becomeOperational(r, ts, m.seq);
     this.addMember(r, sender, ts);
     if (m.header.encapsulated === 1) r.encapsulated++;
     const senderNode = this.node(sender, ts);
@@ -946,7 +959,7 @@ export class RingAnalyzer {
     this.heard(frame, m.systemFrom, ts);
     const r = this.ring(m.ringId, ts);
     // Only the representative of an operational ring sends MERGE_DETECT (§6.9 merge timer).
-    this.becomeOperational(r, ts);
+    this.becomeOperational(r, ts, -1);
     this.addMember(r, m.systemFrom, ts);
     const n = this.node(m.systemFrom, ts);
     if (n.ring === null || (n.ring !== r && n.ring.seq <= r.seq)) n.ring = r;
@@ -955,7 +968,8 @@ export class RingAnalyzer {
   private onHoldCancel(frame: DecodedFrame, m: TokenHoldCancel, ts: number): void {
     this.heard(frame, m.header.nodeid, ts);
     const r = this.ring(m.ringId, ts);
-    r.repUnchanged = 0;
+    // §6.2: the rep releases a held token at once; that hold was idle, cut short.
+    r.holdCancelAt = ts;
   }
 
   // ---------------------------------------------------------------- gather: JOIN
@@ -1344,6 +1358,7 @@ export class RingAnalyzer {
       if (s.resolves === loss || s.resolves === null) {
         s.classification = cls;
         s.explanation = why;
+        s.lossClassified = true;
       }
     }
     this.emit({ type: 'token_loss', at: result.at, loss: result });
@@ -1366,9 +1381,30 @@ export class RingAnalyzer {
     this.emit({ type: 'membership', at: t6(r.formedAt ?? ts), membership: this.membershipJson(r) });
   }
 
+  /** Rings without a commit token on the wire: single-node rings form without one (start-up, isolation). */
+  private inferredStory(r: Ring): void {
+    if (r.commitAddr !== null || r.lossClassified) return;
+    const only = r.members.size === 1 ? [...r.members][0] : undefined;
+    if (only !== undefined && r.previous.length === 0 && r.young) {
+      r.classification = 'startup';
+      r.explanation = `single-node ring of node ${only} at start-up (a ring of one needs no commit token on the wire)`;
+      r.joinedList = [only];
+    } else if (only !== undefined && r.previous.length > 0) {
+      r.classification = 'unknown';
+      r.explanation = `single-node ring of node ${only} after ${r.previous.join(', ')} (formed alone: no commit token on the wire)`;
+    } else if (r.young && this.firstTs !== null && r.firstSeen - this.firstTs > 1) {
+      r.classification = 'unknown';
+      r.explanation = 'ring formed in the capture but its commit token was not captured; members inferred from the token path and senders';
+    } else {
+      r.classification = 'first_seen';
+      r.explanation = 'ring already running when the capture started; members inferred from the token path and senders';
+    }
+  }
+
   private membershipJson(r: Ring): MembershipJson {
+    this.inferredStory(r);
     const members = r.commitAddr !== null ? [...r.commitAddr] : r.sortedMembers();
-    const formedHere = r.commitAddr !== null;
+    const formedHere = r.commitAddr !== null || r.classification === 'startup';
     return {
       ring_id: r.key,
       rep: r.rep,
@@ -1388,7 +1424,7 @@ export class RingAnalyzer {
         r.commitFirstAt === null
           ? null
           : { first_at: t6(r.commitFirstAt), second_rotation_at: r.commitSecondAt === null ? null : t6(r.commitSecondAt), hops: r.commitHops },
-      recovery: formedHere ? { started_at: r.formedAt === null ? null : t6(r.formedAt), encapsulated_messages: r.encapsulated } : null,
+      recovery: r.commitAddr !== null ? { started_at: r.formedAt === null ? null : t6(r.formedAt), encapsulated_messages: r.encapsulated } : null,
     };
   }
 

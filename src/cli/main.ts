@@ -3,6 +3,7 @@
  * its action only turns options into a typed config and calls the code that does the work.
  */
 import { Command } from '@commander-js/extra-typings';
+import { register as registerRead } from './commands/read.ts';
 import { register as registerAnalyze } from './commands/analyze.ts';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .description('Observability and packet analysis for the Corosync Totem protocol')
     .version('0.1.0', '--version')
     .showHelpAfterError();
+  registerRead(program);
   registerAnalyze(program);
   return program;
 }

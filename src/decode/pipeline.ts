@@ -4,11 +4,11 @@
  * One synchronous `decode(record)` per frame, the same for files and live sources. It keeps only
  * the reassembly state of the layers below (bounded there) and the running `stats`.
  */
-import { NetDecoder, formatIp } from '../../dissectors/net.ts';
+import { NetDecoder, formatIp, type UdpDatagram } from '../../dissectors/net.ts';
 import type { CaptureRecord } from '../../dissectors/capture/index.ts';
 import { WireError } from '../../dissectors/errors.ts';
 import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
-import { MESSAGE_TYPE_NAMES } from '../../dissectors/totemsrp/types.ts';
+import { MESSAGE_TYPE_NAMES, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import { DEFAULT_COROSYNC_PORTS, classifyTransport, isCorosyncPort, type PortRange } from './ports.ts';
 import { PipelineStats } from './stats.ts';
 import type { DecodedFrame, FrameEndpoints, FrameStatus, Transport } from './types.ts';
@@ -30,9 +30,11 @@ interface FrameDraft {
   status: FrameStatus;
   endpoints?: FrameEndpoints;
   transport?: Transport;
-  totem?: DecodedFrame['totem'];
+  totem?: TotemMessage;
   error?: WireError;
   ignoredReason?: string;
+  record: CaptureRecord;
+  udp?: UdpDatagram;
 }
 
 export class FramePipeline {
@@ -54,6 +56,7 @@ export class FramePipeline {
       linkType: rec.linkType,
       data: rec.data,
       status: 'ignored',
+      record: rec,
     };
     this.stats.frames++;
     this.stats.bytes += rec.data.length;
@@ -64,6 +67,7 @@ export class FramePipeline {
     if (r.kind === 'fragment') return this.finish(f, 'fragment');
 
     const d = r.datagram;
+    f.udp = d;
     if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) return this.ignore(f, 'not a corosync port');
     f.endpoints = {
       ipVersion: d.ipVersion,

@@ -7,7 +7,9 @@
  * Analysis, metrics and the TUI consume this type; files and live sources produce it through the
  * same `FramePipeline`.
  */
+import type { CaptureRecord } from '../../dissectors/capture/reader.ts';
 import type { WireError } from '../../dissectors/errors.ts';
+import type { UdpDatagram } from '../../dissectors/net.ts';
 import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 
 export type Transport = 'udp' | 'udpu' | 'knet' | 'unknown';
@@ -51,4 +53,8 @@ export interface DecodedFrame {
   readonly totem?: TotemMessage;
   readonly error?: WireError;
   readonly ignoredReason?: string;
+  /** The capture record (views valid only while the frame callback runs). */
+  readonly record?: CaptureRecord;
+  /** The UDP datagram, when the frame carried (or completed) one. */
+  readonly udp?: UdpDatagram;
 }

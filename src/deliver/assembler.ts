@@ -21,12 +21,13 @@ import type { ServiceMessage } from '../../dissectors/services/types.ts';
 import { printableName } from '../../dissectors/totempg/group.ts';
 import { parseTotempg } from '../../dissectors/totempg/packet.ts';
 import { TotempgReassembler, type AssembledPiece, type IncompletePiece, type PieceOrigin } from '../../dissectors/totempg/reassembly.ts';
+import { decodeTotem as decodeTotemMessage } from '../../dissectors/totemsrp/index.ts';
 import { ENCAPSULATED, type Mcast, type RingId, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import type { DeliveredMessage, DeliveryEvent, DeliveryStats, FrameRef, IncompleteMessage, IncompleteReason } from './types.ts';
 
 export interface DeliveryAssemblerOptions {
-  /** Decodes the old-ring MCAST inside a recovery copy (the totemsrp decoder). */
-  readonly decodeTotem: (bytes: Uint8Array) => Decoded<TotemMessage>;
+  /** Decodes the old-ring MCAST inside a recovery copy. Default: dissectors/totemsrp `decodeTotem`. */
+  readonly decodeTotem?: (bytes: Uint8Array) => Decoded<TotemMessage>;
   /** MCASTs held per ring before the oldest missing seq is declared lost. Default 1024. */
   readonly window?: number;
   /** Payload bytes held per ring before the same. Default 64 MiB. */
@@ -41,7 +42,7 @@ export interface DeliveryAssemblerOptions {
   readonly transitionHold?: number;
   /** Rings kept open at once (the oldest is closed beyond that). Default 8. */
   readonly maxOpenRings?: number;
-  /** Largest CPG message assembled from partial_mcast pieces. Default 64 MiB. */
+  /** Largest CPG message assembled from partial_mcast pieces, and all of them together. Default 64 MiB. */
   readonly maxPartialBytes?: number;
   /** Join CPG partial_mcast pieces into one message (what the CPG client receives). Default true. */
   readonly joinCpgPartials?: boolean;
@@ -80,6 +81,8 @@ interface PartialCpg {
 }
 
 const CLOSED_MEMORY = 64;
+/** CPG partial_mcast sequences in progress at once (senders × client processes). */
+const MAX_PARTIALS = 4096;
 /** PROCESSOR_COUNT_MAX is 384; more distinct senders on one ring is not a real ring. */
 const MAX_SENDERS = 1024;
 
@@ -104,6 +107,7 @@ export class DeliveryAssembler {
   private finishing = false;
   /** Rings whose delivery waits on a ring transition. */
   private readonly held = new Set<RingState>();
+  private lastRing: RingState | undefined;
 
   private readonly open = new Map<string, RingState>();
   /** Recently closed rings (bounded). */
@@ -111,6 +115,7 @@ export class DeliveryAssembler {
   private sawFirstRing = false;
   private lastAnnounced: RingId | null = null;
   private readonly partials = new Map<string, PartialCpg>();
+  private partialBytes = 0;
   private events: DeliveryEvent[] = [];
 
   readonly stats: DeliveryStats = {
@@ -129,8 +134,8 @@ export class DeliveryAssembler {
     maxBuffered: 0,
   };
 
-  constructor(opts: DeliveryAssemblerOptions) {
-    this.decodeTotem = opts.decodeTotem;
+  constructor(opts: DeliveryAssemblerOptions = {}) {
+    this.decodeTotem = opts.decodeTotem ?? decodeTotemMessage;
     this.window = Math.max(1, opts.window ?? 1024);
     this.windowBytes = Math.max(1, opts.windowBytes ?? 64 * 1024 * 1024);
     this.startLookahead = Math.max(1, opts.startLookahead ?? 32);
@@ -147,10 +152,13 @@ export class DeliveryAssembler {
     const ring = this.ringFor(mcast.ringId, true);
     if (ring === undefined) {
       this.stats.late++;
+    } else if (this.isDuplicate(ring, mcast.seq)) {
+      this.stats.duplicates++;
     } else {
+      // Copy only what is kept: the caller's bytes may be reused after this call.
       this.insert(ring, { mcast: { ...mcast, payload: mcast.payload.slice() }, ref, recovered: false });
     }
-    for (const r of [...this.held]) if (this.open.has(r.key)) this.drain(r);
+    if (this.held.size > 0) for (const r of [...this.held]) if (this.open.has(r.key)) this.drain(r);
     return this.take();
   }
 
@@ -161,10 +169,15 @@ export class DeliveryAssembler {
     const held = [...this.held].sort((a, b) => (ringLess(a.id, b.id) ? -1 : 1));
     this.held.clear();
     for (const r of held) if (this.open.has(r.key)) this.drain(r);
-    const rings = [...this.open.values()].sort((a, b) => (ringLess(a.id, b.id) ? -1 : 1));
-    for (const r of rings) if (this.open.has(r.key)) this.close(r, 'end-of-capture');
+    // Closing a ring can open an older one (recovery copies of a ring the capture never saw).
+    while (this.open.size > 0) {
+      let oldest: RingState | undefined;
+      for (const r of this.open.values()) if (oldest === undefined || ringLess(r.id, oldest.id)) oldest = r;
+      this.close(oldest!, 'end-of-capture');
+    }
     for (const p of this.partials.values()) this.reportPartial(p, 'end-of-capture');
     this.partials.clear();
+    this.partialBytes = 0;
     return this.take();
   }
 
@@ -187,9 +200,15 @@ export class DeliveryAssembler {
 
   /** The open ring state for `id`, created on first sight; undefined when the ring is closed. */
   private ringFor(id: RingId, outer: boolean): RingState | undefined {
+    // Nearly every MCAST is on the ring of the one before: skip building the key.
+    const last = this.lastRing;
+    if (last !== undefined && last.id.rep === id.rep && last.id.seq === id.seq && this.open.has(last.key)) return last;
     const key = ringKey(id);
     const found = this.open.get(key);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      this.lastRing = found;
+      return found;
+    }
     if (this.isClosed(id)) return undefined;
     // Only the first ring of a capture (or an old ring known only from recovery copies) can
     // start mid-ring; every later ring starts at seq 1 (totemsrp resets seqs on a new ring).
@@ -208,6 +227,7 @@ export class DeliveryAssembler {
       regularSenders: new Set(),
     };
     this.open.set(key, ring);
+    this.lastRing = ring;
     if (this.open.size > this.maxOpenRings) {
       let oldest: RingState | undefined;
       for (const r of this.open.values()) if (r !== ring && (oldest === undefined || ringLess(r.id, oldest.id))) oldest = r;
@@ -216,9 +236,13 @@ export class DeliveryAssembler {
     return ring;
   }
 
+  private isDuplicate(ring: RingState, seq: number): boolean {
+    return (ring.next !== undefined && seq < ring.next) || ring.pending.has(seq);
+  }
+
   private insert(ring: RingState, e: Entry): void {
     const seq = e.mcast.seq;
-    if ((ring.next !== undefined && seq < ring.next) || ring.pending.has(seq)) {
+    if (this.isDuplicate(ring, seq)) {
       if (e.recovered) this.stats.recoveryDuplicates++;
       else this.stats.duplicates++;
       return;
@@ -456,30 +480,31 @@ export class DeliveryAssembler {
   private joinPartial(msg: DeliveredMessage, partialType: number): void {
     const key = `${msg.nodeid}/${msg.pid ?? 0}/${msg.group ?? ''}`;
     const held = this.partials.get(key);
+    const lone = (reason: IncompleteReason): void =>
+      this.reportPartial({ ringId: msg.ringId, nodeid: msg.nodeid, chunks: [], bytes: msg.size, pieces: msg.pieces, first: msg }, reason);
     if (partialType === 1) {
-      if (held !== undefined) this.reportPartial(held, 'missing-tail');
-      if (msg.size > this.maxPartialBytes) {
-        this.partials.delete(key);
-        this.reportPartial({ ringId: msg.ringId, nodeid: msg.nodeid, chunks: [], bytes: msg.size, pieces: 1, first: msg }, 'too-large');
-        return;
+      if (held !== undefined) {
+        this.dropPartial(key, held);
+        this.reportPartial(held, 'missing-tail');
       }
+      if (msg.size > this.maxPartialBytes) return lone('too-large');
+      if (this.partials.size >= MAX_PARTIALS || this.partialBytes + msg.size > this.maxPartialBytes) return lone('overflow');
       this.partials.set(key, { ringId: msg.ringId, nodeid: msg.nodeid, chunks: [msg.body], bytes: msg.size, pieces: msg.pieces, first: msg });
+      this.partialBytes += msg.size;
       return;
     }
-    if (held === undefined) {
-      this.reportPartial({ ringId: msg.ringId, nodeid: msg.nodeid, chunks: [], bytes: msg.size, pieces: 1, first: msg }, 'missing-head');
-      return;
-    }
-    if (held.bytes + msg.size > this.maxPartialBytes) {
-      this.partials.delete(key);
-      this.reportPartial(held, 'too-large');
+    if (held === undefined) return lone('missing-head');
+    if (held.bytes + msg.size > this.maxPartialBytes || this.partialBytes + msg.size > this.maxPartialBytes) {
+      this.dropPartial(key, held);
+      this.reportPartial(held, held.bytes + msg.size > this.maxPartialBytes ? 'too-large' : 'overflow');
       return;
     }
     held.chunks.push(msg.body);
     held.bytes += msg.size;
+    this.partialBytes += msg.size;
     held.pieces += msg.pieces;
     if (partialType !== 3) return;
-    this.partials.delete(key);
+    this.dropPartial(key, held);
     const body = new Uint8Array(held.bytes);
     let off = 0;
     for (const c of held.chunks) {
@@ -497,6 +522,11 @@ export class DeliveryAssembler {
       frames: { first: first.frames.first, last: msg.frames.last },
       pieces: held.pieces,
     });
+  }
+
+  private dropPartial(key: string, p: PartialCpg): void {
+    this.partials.delete(key);
+    this.partialBytes -= p.bytes;
   }
 
   private reportPartial(p: PartialCpg, reason: IncompleteReason): void {

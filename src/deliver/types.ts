@@ -63,7 +63,8 @@ export type IncompleteReason =
   | 'missing-head'
   | 'ring-change'
   | 'end-of-capture'
-  | 'too-large';
+  | 'too-large'
+  | 'overflow';
 
 export interface IncompleteMessage {
   readonly ringId: RingId;

@@ -19,21 +19,54 @@ export class SortQueue<T> {
   headSeqid = 0;
   /** Count of slots in use, for leak checks. */
   private used = 0;
+  /** Highest seq ever added since the last reinit: bounds the slots that may be dirty. */
+  private highAdded = 0;
 
-  reinit(headSeqid: number): void {
-    this.items = new Array<T | undefined>(SORT_QUEUE_SIZE);
-    this.inuse.fill(0);
-    this.miss.fill(0);
-    this.headSeqid = headSeqid >>> 0;
+  /** Clears the slots from headSeqid to highAdded only (the rest are clean), then moves the window. */
+  private clearDirty(): void {
+    const span = ((this.highAdded - this.headSeqid) >>> 0) + 1;
+    if (span >= SORT_QUEUE_SIZE || sqLt(this.highAdded, this.headSeqid)) {
+      if (this.used > 0 || span >= SORT_QUEUE_SIZE) {
+        this.items.fill(undefined);
+        this.inuse.fill(0);
+        this.miss.fill(0);
+      }
+    } else {
+      for (let i = 0; i < span; i++) {
+        const pos = (this.headSeqid + i) & MASK;
+        this.items[pos] = undefined;
+        this.inuse[pos] = 0;
+        this.miss[pos] = 0;
+      }
+    }
     this.used = 0;
   }
 
+  reinit(headSeqid: number): void {
+    this.clearDirty();
+    this.headSeqid = headSeqid >>> 0;
+    this.highAdded = this.headSeqid;
+  }
+
   copyFrom(src: SortQueue<T>): void {
-    this.items = src.items.slice();
-    this.inuse.set(src.inuse);
-    this.miss.set(src.miss);
-    this.headSeqid = src.headSeqid;
+    this.reinit(src.headSeqid);
+    const span = ((src.highAdded - src.headSeqid) >>> 0) + 1;
+    if (span >= SORT_QUEUE_SIZE) {
+      for (let pos = 0; pos < SORT_QUEUE_SIZE; pos++) {
+        this.items[pos] = src.items[pos];
+        this.inuse[pos] = src.inuse[pos]!;
+        this.miss[pos] = src.miss[pos]!;
+      }
+    } else if (!sqLt(src.highAdded, src.headSeqid)) {
+      for (let i = 0; i < span; i++) {
+        const pos = (src.headSeqid + i) & MASK;
+        this.items[pos] = src.items[pos];
+        this.inuse[pos] = src.inuse[pos]!;
+        this.miss[pos] = src.miss[pos]!;
+      }
+    }
     this.used = src.used;
+    this.highAdded = src.highAdded;
   }
 
   /** sq_in_range: headSeqid <= seq < headSeqid + size, with the rollover shift. */
@@ -58,6 +91,7 @@ export class SortQueue<T> {
   add(seq: number, item: T): void {
     const pos = seq & MASK;
     if (this.inuse[pos] === 0) this.used++;
+    if (sqLt(this.highAdded, seq)) this.highAdded = seq;
     this.items[pos] = item;
     this.inuse[pos] = 1;
     this.miss[pos] = 0;
@@ -66,6 +100,7 @@ export class SortQueue<T> {
   /** sq_item_miss_count: increments and returns the miss counter of a slot. */
   bumpMissCount(seq: number): number {
     const pos = seq & MASK;
+    if (sqLt(this.highAdded, seq)) this.highAdded = seq;
     const v = (this.miss[pos] ?? 0) + 1;
     this.miss[pos] = v;
     return v;
@@ -85,6 +120,7 @@ export class SortQueue<T> {
       this.miss[pos] = 0;
     }
     this.headSeqid = (seq + 1) >>> 0;
+    if (sqLt(this.highAdded, this.headSeqid)) this.highAdded = this.headSeqid;
   }
 
   size(): number {

@@ -234,11 +234,20 @@ export interface DisplayFilter {
 }
 
 function collectFields(e: Expr, out: Set<string>): void {
-  if (e.t === 'or' || e.t === 'and') {
-    collectFields(e.a, out);
-    collectFields(e.b, out);
-  } else if (e.t === 'not') collectFields(e.a, out);
-  else out.add(e.field);
+  switch (e.t) {
+    case 'or':
+    case 'and':
+      collectFields(e.a, out);
+      collectFields(e.b, out);
+      break;
+    case 'not':
+      collectFields(e.a, out);
+      break;
+    case 'present':
+    case 'cmp':
+      out.add(e.field);
+      break;
+  }
 }
 
 /** Compiles a filter; throws FilterSyntaxError (with the column) on bad syntax or unknown fields. */

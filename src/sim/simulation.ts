@@ -154,7 +154,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     group.set(id, 0);
   }
   const node = (id: number): SimNode => nodes[id - 1]!;
-  const push = (ev: DistributiveOmit<Ev, 'order'>): void => heap.push({ ...ev, order: order++ } as Ev);
+  const push = (ev: DistributiveOmit<Ev, 'order'>): void => {
+    (ev as Ev).order = order++;
+    heap.push(ev as Ev);
+  };
 
   function fail(kind: Violation['kind'], text: string): void {
     if (violations.length < 50) violations.push({ kind, seed: opts.seed, atMs: now, text });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { WireError } from '../../dissectors/errors.ts';
 import { emitCpg, makeHeader, emitVotequorum } from '../../dissectors/services/index.ts';
 import { nameBytes } from '../../dissectors/totempg/group.ts';
 import type { Mcast, RingId } from '../../dissectors/totemsrp/types.ts';
@@ -14,20 +15,20 @@ import {
   type DeliveryEvent,
 } from '../../src/deliver/index.ts';
 import { loadMcastFrames } from '../fixtures/totempg/fixtures.ts';
-import { decodeMcastOnly, mcast, recoveryCopy, totempgPayload } from '../fixtures/totempg/mcast.ts';
+import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
+import { mcast, recoveryCopy, totempgPayload } from '../fixtures/totempg/mcast.ts';
 
-const decodeTotem = decodeMcastOnly;
 
 function realMcasts(name: 'udpu' | 'udp' | 'knet-plain'): { m: Mcast; frame: number; time: number }[] {
   return loadMcastFrames(name).map((f) => {
-    const m = decodeMcastOnly(f.bytes);
-    assert.ok(!('code' in m) && m.kind === 'mcast');
+    const m = decodeTotem(f.bytes);
+    assert.ok(!(m instanceof WireError) && m.kind === 'mcast', `frame ${f.frame}`);
     return { m, frame: f.frame, time: f.time };
   });
 }
 
 function run(input: readonly { m: Mcast; frame: number; time: number }[], opts: Partial<ConstructorParameters<typeof DeliveryAssembler>[0]> = {}) {
-  const a = new DeliveryAssembler({ decodeTotem, ...opts });
+  const a = new DeliveryAssembler(opts);
   const events: DeliveryEvent[] = [];
   let maxBuffered = 0;
   for (const x of input) {
@@ -288,7 +289,7 @@ describe('DeliveryAssembler on crafted rings', () => {
     const r = run(feed([bad, badGroup, badCpg, cpgMcast(R1, 4, 1, 4), badEnc, cpgMcast(R2, 2, 1, 6)]));
     assert.deepEqual(
       r.kinds('error').map((e) => (e.kind === 'error' ? `${e.error.layer}:${e.error.error.code}` : '')),
-      ['totempg:totempg.short_lengths', 'service:totempg.group_count', 'service:cpg.short', 'encapsulated:totemsrp.short'],
+      ['totempg:totempg.short_lengths', 'service:totempg.group_count', 'service:cpg.short', 'encapsulated:totemsrp.too_short'],
     );
     assert.deepEqual(tags(r.messages), [4, 6]);
   });

@@ -53,7 +53,7 @@ test('knet-hashonly.pcap: cleartext + 20-byte HMAC-SHA1 detected as none/sha1', 
 
 test('wrong key: every packet is an HMAC mismatch, nothing decoded', () => {
   const wrong = new Uint8Array(key);
-  wrong[100] ^= 1;
+  wrong[100] = wrong[100]! ^ 1;
   for (const name of ['knet-aes256.pcap', 'knet-hashonly.pcap']) {
     const d = new KnetDecoder({ keys: [wrong] });
     const packets = readUdpCapture(name);

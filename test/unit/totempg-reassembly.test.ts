@@ -71,6 +71,20 @@ describe('totempg reassembly (totempg_deliver_fn)', () => {
     assert.equal(r.inProgress, 0);
   });
 
+  it('bounds the senders and bytes in progress (overflow)', () => {
+    const r = new TotempgReassembler(100, 2, 150);
+    r.feed(1, pkt([bytes(1)], 1), at(1));
+    r.feed(2, pkt([bytes(2)], 1), at(2));
+    const third = r.feed(3, pkt([bytes(3)], 1), at(3));
+    assert.deepEqual(third.incomplete.map((i) => [i.nodeid, i.reason]), [[3, 'overflow']]);
+    assert.equal(r.inProgress, 2);
+    const big = r.feed(1, pkt([new Uint8Array(99)], 2, 1), at(4));
+    assert.equal(big.incomplete.length, 0);
+    const over = r.feed(2, pkt([new Uint8Array(60)], 2, 1), at(5));
+    assert.deepEqual(over.incomplete.map((i) => [i.nodeid, i.reason]), [[2, 'overflow']]);
+    assert.equal(r.heldBytes, 100);
+  });
+
   it('reassembles every split message of udp.pcap and udpu.pcap in seq order with nothing left over', () => {
     for (const name of ['udp', 'udpu'] as const) {
       const seen = new Set<string>();

@@ -1,0 +1,124 @@
+/**
+ * HMAC-SHA256 in plain TypeScript with the key's inner/outer pad states precomputed once.
+ *
+ * Why: knet signs every packet, and node:crypto's per-call cost (a new Hmac object, key setup,
+ * two native transitions) dominates for packets of a few hundred bytes; with the pads hashed once
+ * per key, a packet costs only its own blocks plus one outer block. Checked against node:crypto in
+ * test/unit/knet-crypto.test.ts. Other hashes use node:crypto.
+ */
+const K = new Int32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+const W = new Int32Array(64);
+
+/** One compression of the 64-byte block at `b[o..o+64)` into `h` (8 words). */
+function compress(h: Int32Array, b: Uint8Array, o: number): void {
+  for (let i = 0; i < 16; i++, o += 4) W[i] = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+  for (let i = 16; i < 64; i++) {
+    const w15 = W[i - 15]!;
+    const w2 = W[i - 2]!;
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
+  }
+  let a = h[0]!, bb = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (hh + S1 + ch + K[i]! + W[i]!) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & bb) ^ (a & c) ^ (bb & c);
+    const t2 = (S0 + maj) | 0;
+    hh = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = bb;
+    bb = a;
+    a = (t1 + t2) | 0;
+  }
+  h[0] = (h[0]! + a) | 0;
+  h[1] = (h[1]! + bb) | 0;
+  h[2] = (h[2]! + c) | 0;
+  h[3] = (h[3]! + d) | 0;
+  h[4] = (h[4]! + e) | 0;
+  h[5] = (h[5]! + f) | 0;
+  h[6] = (h[6]! + g) | 0;
+  h[7] = (h[7]! + hh) | 0;
+}
+
+const tail = new Uint8Array(128);
+const state = new Int32Array(8);
+const innerDigest = new Uint8Array(64);
+
+/** Hashes `data` continuing from `start` (a state after `prefixBytes` bytes), into `out` (32 bytes). */
+function finish(start: Int32Array, prefixBytes: number, data: Uint8Array, len: number, out: Uint8Array): void {
+  state.set(start);
+  const full = len & ~63;
+  for (let o = 0; o < full; o += 64) compress(state, data, o);
+  const rest = len - full;
+  tail.fill(0);
+  for (let i = 0; i < rest; i++) tail[i] = data[full + i]!;
+  tail[rest] = 0x80;
+  const blocks = rest + 9 > 64 ? 2 : 1;
+  const bits = (prefixBytes + len) * 8;
+  const end = blocks * 64;
+  tail[end - 4] = (bits >>> 24) & 0xff;
+  tail[end - 3] = (bits >>> 16) & 0xff;
+  tail[end - 2] = (bits >>> 8) & 0xff;
+  tail[end - 1] = bits & 0xff;
+  tail[end - 5] = Math.floor(bits / 2 ** 32) & 0xff;
+  compress(state, tail, 0);
+  if (blocks === 2) compress(state, tail, 64);
+  for (let i = 0; i < 8; i++) {
+    const w = state[i]!;
+    out[4 * i] = w >>> 24;
+    out[4 * i + 1] = (w >>> 16) & 0xff;
+    out[4 * i + 2] = (w >>> 8) & 0xff;
+    out[4 * i + 3] = w & 0xff;
+  }
+}
+
+export class HmacSha256 {
+  readonly #inner = new Int32Array(8);
+  readonly #outer = new Int32Array(8);
+
+  constructor(key: Uint8Array, keyHash: (k: Uint8Array) => Uint8Array) {
+    const k = new Uint8Array(64);
+    k.set(key.length > 64 ? keyHash(key) : key);
+    const pad = new Uint8Array(64);
+    for (const [target, x] of [
+      [this.#inner, 0x36],
+      [this.#outer, 0x5c],
+    ] as const) {
+      for (let i = 0; i < 64; i++) pad[i] = k[i]! ^ x;
+      target.set(IV);
+      compress(target, pad, 0);
+    }
+  }
+
+  /** MAC of `data[0..len)` compared in constant time with `expected` (32 bytes). */
+  verify(data: Uint8Array, len: number, expected: Uint8Array): boolean {
+    finish(this.#inner, 64, data, len, innerDigest);
+    const mac = innerDigest.subarray(32, 64);
+    finish(this.#outer, 64, innerDigest, 32, mac);
+    let diff = expected.length ^ 32;
+    for (let i = 0; i < 32; i++) diff |= mac[i]! ^ expected[i]!;
+    return diff === 0;
+  }
+
+  digest(data: Uint8Array, len = data.length): Uint8Array {
+    const out = new Uint8Array(32);
+    finish(this.#inner, 64, data, len, innerDigest);
+    finish(this.#outer, 64, innerDigest, 32, out);
+    return out;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * `totemscope read`: decode a capture (file or stdin) and print it like `tshark -r`:
+ * one summary line per frame, the full tree (-V), a hex dump (-x), one JSON object per line
+ * (--json), or only the closing statistics (--stats). A display filter (-Y) selects frames.
+ */
+import { createReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { CaptureReader, isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
+import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
+import { FramePipeline } from '../decode/pipeline.ts';
+import type { PortRange } from '../decode/ports.ts';
+import type { DecodedFrame } from '../decode/types.ts';
+import type { DisplayFilter } from '../filter/displayFilter.ts';
+import { hexdump } from '../output/hexdump.ts';
+import { collectFieldValues, renderTree } from '../output/tree.ts';
+import { jsonValue } from '../output/values.ts';
+import { frameTree, frameSummary } from './frameView.ts';
+import { LineWriter } from './output.ts';
+import { renderStats, statsJson } from './statsView.ts';
+
+export type ReadMode = 'summary' | 'verbose' | 'json' | 'stats';
+
+export interface ReadConfig {
+  readonly path: string; // '-' = stdin
+  readonly mode: ReadMode;
+  /** With mode 'stats': print the statistics as one JSON object. */
+  readonly statsJson?: boolean;
+  readonly hex: boolean;
+  readonly count?: number;
+  readonly filter?: DisplayFilter;
+  readonly ports?: PortRange;
+  /** Also show frames that are not corosync traffic (ARP, other UDP ports, ...). */
+  readonly all: boolean;
+}
+
+export interface ReadResult {
+  /** True when the input was read to its end (exit status 0). */
+  readonly complete: boolean;
+  readonly framesRead: number;
+  readonly framesShown: number;
+  readonly problem?: string;
+}
+
+const READ_CHUNK = 1 << 20;
+
+export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writable): Promise<ReadResult> {
+  const out = new LineWriter(stdout);
+  const pipeline = new FramePipeline(cfg.ports === undefined ? {} : { ports: cfg.ports });
+  const reader = new CaptureReader();
+  let shown = 0;
+  let firstTime: { sec: number; nsec: number } | undefined;
+  let stop = false;
+
+  const onRecord = (rec: CaptureRecord): void => {
+    if (stop) return;
+    const frame = pipeline.decode(rec);
+    if (firstTime === undefined) firstTime = { sec: rec.tsSec, nsec: rec.tsNsec };
+    if (cfg.count !== undefined && pipeline.stats.frames >= cfg.count) stop = true;
+    if (cfg.mode === 'stats') return;
+    if (!cfg.all && frame.status === 'ignored') return;
+    let tree: FieldNode[] | undefined;
+    let values: Map<string, FieldValue[]> | undefined;
+    if (cfg.filter !== undefined) {
+      tree = frameTree(frame);
+      values = collectFieldValues(tree);
+      const v = values;
+      if (!cfg.filter.matches((name) => v.get(name))) return;
+    }
+    shown++;
+    switch (cfg.mode) {
+      case 'summary':
+        out.line(frameSummary(frame, firstTime));
+        break;
+      case 'verbose':
+        out.line(frameSummary(frame, firstTime));
+        for (const l of renderTree(tree ?? frameTree(frame), 1)) out.line(l);
+        break;
+      case 'json':
+        out.line(frameJson(values ?? collectFieldValues(tree ?? frameTree(frame))));
+        break;
+    }
+    if (cfg.hex) {
+      for (const l of hexdump(frame.data)) out.line(l);
+      out.line('');
+    } else if (cfg.mode === 'verbose') {
+      out.line('');
+    }
+  };
+
+  let problem: string | undefined;
+  try {
+    const src = cfg.path === '-' ? process.stdin : createReadStream(cfg.path, { highWaterMark: READ_CHUNK });
+    for await (const chunk of src as AsyncIterable<Uint8Array>) {
+      reader.push(chunk, onRecord);
+      await out.flush();
+      if (stop || out.isClosed) break;
+    }
+    if (!stop && !out.isClosed) reader.end();
+  } catch (e) {
+    if (isCaptureFormatError(e)) problem = e.message;
+    else if (e instanceof Error && 'code' in e) problem = `${cfg.path}: ${e.message}`;
+    else throw e;
+  }
+  if (cfg.mode === 'stats') {
+    if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(pipeline.stats)));
+    else for (const l of renderStats(pipeline.stats)) out.line(l);
+  }
+  await out.flush();
+  if (problem !== undefined) {
+    stderr.write(`totemscope: ${problem}\n`);
+    stderr.write(`totemscope: ${pipeline.stats.frames} frames were read before the error\n`);
+  }
+  const base = { complete: problem === undefined, framesRead: pipeline.stats.frames, framesShown: shown };
+  return problem === undefined ? base : { ...base, problem };
+}
+
+/** One flat JSON object: dotted catalog names; a field seen several times becomes an array. */
+export function frameJson(values: Map<string, FieldValue[]>): string {
+  const o: Record<string, unknown> = {};
+  for (const [k, vs] of values) o[k] = vs.length === 1 ? jsonValue(vs[0]!) : vs.map(jsonValue);
+  return JSON.stringify(o);
+}

@@ -1,0 +1,170 @@
+/**
+ * Acceptance of issue 8 on real clusters (test/lab): `analyze` output compared with corosync's own
+ * logs from the same run. Needs root and the lab binaries; fails (does not skip) without them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { analyzeFiles } from '../../src/analysis/files.ts';
+import { analysisConfigFromConf } from '../../src/analysis/confTimers.ts';
+import type { AnalysisReport, AnalyzerOptions } from '../../src/analysis/types.ts';
+import { requireLabPrerequisites, sleep, withLab, type CorosyncLog, type Lab } from '../lab/index.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function optionsFor(lab: Lab): AnalyzerOptions {
+  const c = analysisConfigFromConf(lab.config);
+  return { tokenMs: c.tokenMs, tokenWarningPercent: c.tokenWarningPercent, nodeNames: c.nodeNames, nodeAddresses: c.nodeAddresses, timersSource: 'corosync.conf' };
+}
+
+/** Each node's memberships with members reconstructed from joined/left, as corosync logged them. */
+function loggedRings(log: CorosyncLog): { ringId: string; members: number[]; time: number }[] {
+  let members: number[] = [];
+  const out: { ringId: string; members: number[]; time: number }[] = [];
+  for (const m of log.memberships) {
+    members = [...members.filter((n) => !m.left.includes(n)), ...m.joined].sort((a, b) => a - b);
+    out.push({ ringId: m.ringId, members, time: m.time });
+  }
+  return out;
+}
+
+function assertRingsMatchLogs(report: AnalysisReport, lab: Lab, nodes: readonly number[]): number {
+  let checked = 0;
+  for (const n of nodes) {
+    for (const r of loggedRings(lab.parsedLog(n))) {
+      const m = report.memberships.find((x) => x.ring_id === r.ringId);
+      assert.ok(m, `node ${n} logged ring ${r.ringId} [${r.members.join(' ')}]; analyze has ${report.memberships.map((x) => `${x.ring_id}[${x.members.join(' ')}]`).join(' ')}`);
+      assert.deepEqual([...m.members], r.members, `members of ${r.ringId} (node ${n}'s log)`);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+test('start-up and joins: every "A new membership" line is in memberships[] with the same members', async () => {
+  requireLabPrerequisites();
+  await withLab({ nodes: 3, transport: 'udpu' }, async (lab) => {
+    await lab.startCapture();
+    for (const n of lab.nodeIds) {
+      await lab.start([n]);
+      await lab.waitForMembers([n], lab.nodeIds.filter((x) => x <= n));
+      await sleep(300);
+    }
+    await lab.waitForRing();
+    await sleep(1500);
+    const pcap = await lab.stopCapture();
+    const { report } = await analyzeFiles([pcap], { analyzer: optionsFor(lab) });
+    const checked = assertRingsMatchLogs(report, lab, lab.nodeIds);
+    assert.ok(checked >= 3 + 2 + 1, `checked ${checked} log lines`);
+    assert.equal(report.token.losses.length, 0);
+    // The same through the command line (JSON).
+    const out = execFileSync('node', [`${ROOT}/bin/totemscope.mjs`, 'analyze', pcap, '--json', '--token', '1650'], { encoding: 'utf8' });
+    const cli = JSON.parse(out) as AnalysisReport;
+    assert.deepEqual(
+      cli.memberships.map((m) => m.ring_id),
+      report.memberships.map((m) => m.ring_id),
+    );
+  });
+});
+
+test('4-node udpu under CPG load: SIGKILL is classified as node died; restart; timing within 10% of the logs', async () => {
+  requireLabPrerequisites();
+  await withLab({ nodes: 4, transport: 'udpu' }, async (lab) => {
+    await lab.startCapture();
+    await lab.start();
+    await lab.waitForRing();
+    const load = await Promise.all(lab.nodeIds.map((n) => lab.cpgClient(n, { continuous: true, rate: 200, sizes: [[100, 2000]], quiet: true })));
+    await sleep(2000);
+    const victim = 3;
+    const survivors = lab.nodeIds.filter((n) => n !== victim);
+    const mark = lab.logMark(1);
+    await lab.kill(victim);
+    await lab.waitForMembers(survivors, survivors, 30_000);
+    await lab.waitForLog(1, /A new membership/, 20_000, mark);
+    await sleep(1000);
+    await lab.start([victim]);
+    await lab.waitForRing();
+    await sleep(1500);
+    for (const c of load) c.process.signal('SIGTERM');
+    const pcap = await lab.stopCapture();
+    const { report } = await analyzeFiles([pcap], { analyzer: optionsFor(lab) });
+
+    const died = report.token.losses.filter((l) => l.classification === 'node_died');
+    assert.equal(died.length, 1, JSON.stringify(report.token.losses, null, 1));
+    const loss = died[0];
+    assert.ok(loss);
+    assert.deepEqual([...loss.missing], [victim]);
+    // corosync: the first survivor whose token timer expired logged "A processor failed ... token
+    // timed out (T ms)" T ms after the last token it saw (the others follow its JOIN without that
+    // line), so last token → new ring = T + (new membership − processor failed) in its log.
+    let timeout: { time: number; tokenMs: number } | undefined;
+    let timeoutNode = 0;
+    for (const n of survivors) {
+      const t = lab.parsedLog(n).tokenTimeouts.find((x) => x.time >= loss.at * 1000 - 5000);
+      if (t !== undefined && (timeout === undefined || t.time < timeout.time)) {
+        timeout = t;
+        timeoutNode = n;
+      }
+    }
+    assert.ok(timeout, 'a survivor logged "A processor failed"');
+    const firstTimeout = timeout;
+    const formed = lab.parsedLog(timeoutNode).memberships.find((m) => m.time >= firstTimeout.time);
+    assert.ok(formed);
+    const logged = timeout.tokenMs + (formed.time - timeout.time);
+    console.log(`# last token -> new ring: analyze ${loss.last_token_to_new_ring_ms} ms, corosync log (node ${timeoutNode}) ${logged} ms`);
+    assert.ok(loss.last_token_to_new_ring_ms !== null);
+    const ratio = loss.last_token_to_new_ring_ms / logged;
+    assert.ok(ratio > 0.9 && ratio < 1.1, `analyze ${loss.last_token_to_new_ring_ms} ms vs log ${logged} ms`);
+    // Both memberships (survivors, then everyone again) as the logs have them.
+    const after = report.memberships.find((m) => m.ring_id === formed.ringId);
+    assert.ok(after);
+    assert.deepEqual([...after.members], survivors);
+    assert.equal(after.classification, 'node_died');
+    const checked = assertRingsMatchLogs(report, lab, survivors);
+    assert.ok(checked >= survivors.length * 2);
+    const last = report.memberships[report.memberships.length - 1];
+    assert.ok(last);
+    assert.deepEqual([...last.members], [...lab.nodeIds]);
+  });
+});
+
+test('12.5% random loss on one node input under load: every logged Retransmit List seq is in retransmits.entries, loss attributed to that node', async () => {
+  requireLabPrerequisites();
+  await withLab({ nodes: 3, transport: 'udpu' }, async (lab) => {
+    await lab.start();
+    await lab.waitForRing();
+    await lab.startCapture();
+    await sleep(300);
+    const lossy = 2;
+    const fault = await lab.dropRandom(lossy, 8);
+    const load = await Promise.all(lab.nodeIds.map((n) => lab.cpgClient(n, { continuous: true, rate: 300, sizes: [[100, 1200]], quiet: true })));
+    await sleep(6000);
+    for (const c of load) c.process.signal('SIGTERM');
+    await sleep(500);
+    await fault.remove();
+    await sleep(1500);
+    const pcap = await lab.stopCapture();
+    const { report } = await analyzeFiles([pcap], { analyzer: optionsFor(lab) });
+    const t0 = report.capture.first_ts ?? 0;
+    const t1 = report.capture.last_ts ?? 0;
+    const requested = new Set(report.retransmits.entries.map((e) => e.seq));
+    let logged = 0;
+    for (const n of lab.nodeIds) {
+      for (const r of lab.parsedLog(n).retransmits) {
+        // Only lines logged while the capture ran (ms log clock vs µs capture clock: 50 ms margin).
+        if (r.time < t0 * 1000 + 50 || r.time > t1 * 1000 - 50) continue;
+        for (const seq of r.seqs) {
+          logged++;
+          assert.ok(requested.has(seq), `seq ${seq.toString(16)} (node ${n} log) not in retransmits.entries`);
+        }
+      }
+    }
+    assert.ok(logged > 0, 'corosync logged retransmit lists');
+    console.log(`# ${logged} logged rtr seqs checked; analyze: ${report.retransmits.requested} requested, by requester ${JSON.stringify(report.retransmits.by_requester)}`);
+    const top = Object.entries(report.retransmits.by_requester).sort((a, b) => b[1] - a[1])[0];
+    assert.equal(top?.[0], String(lossy));
+    assert.ok((report.retransmits.by_requester[String(lossy)] ?? 0) >= 0.9 * report.retransmits.requested);
+    assert.ok(report.retransmits.by_pair.filter((p) => p.receiver === lossy).reduce((a, p) => a + p.count, 0) >= 0.9 * report.retransmits.requested);
+  });
+});
