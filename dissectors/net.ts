@@ -132,14 +132,26 @@ export class NetDecoder {
   }
 
   decode(rec: CaptureRecord): NetResult {
-    const b = rec.data;
+    // Work on the reader's chunk in place when the record exposes it: no view per frame.
+    let b: Uint8Array;
+    let start: number;
+    let end: number;
+    if (rec.bytes !== undefined && rec.dataOffset !== undefined && rec.capLen !== undefined) {
+      b = rec.bytes;
+      start = rec.dataOffset;
+      end = start + rec.capLen;
+    } else {
+      b = rec.data;
+      start = 0;
+      end = b.length;
+    }
     this.reasm.expire(rec.tsSec);
-    const le = linkPayload(rec.linkType, b, this.link);
-    if (le) return le;
+    const le = linkPayload(rec.linkType, b, start, end, this.link);
+    if (le) return le.rebase(-start);
     const et = this.link.etherType;
-    const cut = rec.origLen > b.length;
-    if (et === ETHERTYPE_IPV4) return this.ipv4(rec, b, this.link.offset, cut);
-    if (et === ETHERTYPE_IPV6) return this.ipv6(rec, b, this.link.offset, cut);
+    const cut = rec.origLen > end - start;
+    if (et === ETHERTYPE_IPV4) return this.ipv4(rec, b, start, end, this.link.offset, cut);
+    if (et === ETHERTYPE_IPV6) return this.ipv6(rec, b, start, end, this.link.offset, cut);
     if (et === -1) {
       return this.ignored(
         LINKTYPE_NAMES[rec.linkType] !== undefined || rec.linkType === 0 || rec.linkType === 108
@@ -172,10 +184,11 @@ export class NetDecoder {
     return r;
   }
 
-  private ipv4(rec: CaptureRecord, b: Uint8Array, off: number, cut: boolean): NetResult {
+  /** `start`/`end`: the frame in `b`; `off`: the IPv4 header in `b`. Error offsets are rebased to the frame. */
+  private ipv4(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult {
     const h = this.v4;
-    const err = ipv4Check(b, off, cut, h);
-    if (err) return err;
+    const err = ipv4Check(b, off, end, cut, h);
+    if (err) return err.rebase(-start);
     const isFragment = h.more || h.fragOffset !== 0;
     if (h.proto !== IP_PROTO_UDP) {
       return this.ignored(isFragment ? 'IPv4 fragment, not UDP' : `not UDP (IPv4 ${IP_PROTO_NAMES[h.proto] ?? 'protocol ' + h.proto})`);
@@ -184,7 +197,7 @@ export class NetDecoder {
     if (isFragment) {
       const len = h.end - payloadStart;
       if (h.more && (len === 0 || (len & 7) !== 0)) {
-        return new WireError('ipv4.bad_fragment', off + 6, `IPv4 fragment with more-fragments set carries ${len} bytes, not a non-zero multiple of 8`);
+        return new WireError('ipv4.bad_fragment', off + 6 - start, `IPv4 fragment with more-fragments set carries ${len} bytes, not a non-zero multiple of 8`);
       }
       const r = this.reasm.add(
         {
@@ -200,28 +213,28 @@ export class NetDecoder {
           tsSec: rec.tsSec,
           ttl: h.ttl,
         },
-        off + 6,
+        off + 6 - start,
       );
       if (r === undefined) return fragment(4, h.id, h.fragOffset, h.more);
       if (r instanceof WireError) return r;
       return this.reassembled(r);
     }
     const ulen = udpCheck(b, payloadStart, h.end);
-    if (typeof ulen !== 'number') return ulen;
-    return { kind: 'udp', datagram: new FrameDatagram(4, b, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl) };
+    if (typeof ulen !== 'number') return ulen.rebase(-start);
+    return { kind: 'udp', datagram: new FrameDatagram(4, b, start, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl) };
   }
 
-  private ipv6(rec: CaptureRecord, b: Uint8Array, off: number, cut: boolean): NetResult {
+  private ipv6(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult {
     const h = this.v6;
-    const err = ipv6Check(b, off, cut, h);
-    if (err) return err;
+    const err = ipv6Check(b, off, end, cut, h);
+    if (err) return err.rebase(-start);
     if (h.end === off + IPV6_HEADER_LEN && b[off + IPV6_NEXT_HEADER] === 0) return this.ignored('IPv6 jumbogram');
     const w = ipv6Walk(b, off + IPV6_HEADER_LEN, h.end, b[off + IPV6_NEXT_HEADER]!, this.maxExt, h);
-    if (w) return w;
+    if (w) return w.rebase(-start);
     if (h.fragment) {
       const len = h.end - h.offset;
       if (h.more && (len === 0 || (len & 7) !== 0)) {
-        return new WireError('ipv6.bad_fragment', h.offset - 6, `IPv6 fragment with M set carries ${len} bytes, not a non-zero multiple of 8`);
+        return new WireError('ipv6.bad_fragment', h.offset - 6 - start, `IPv6 fragment with M set carries ${len} bytes, not a non-zero multiple of 8`);
       }
       if (!isUdpOrExtension(h.proto)) return this.ignored('IPv6 fragment, not UDP');
       const r = this.reasm.add(
@@ -238,7 +251,7 @@ export class NetDecoder {
           tsSec: rec.tsSec,
           ttl: h.hopLimit,
         },
-        h.offset - 6,
+        h.offset - 6 - start,
       );
       if (r === undefined) return fragment(6, h.fragId, h.fragOffset, h.more);
       if (r instanceof WireError) return r;
@@ -247,8 +260,8 @@ export class NetDecoder {
     if (h.proto !== IP_PROTO_UDP) return this.ignored(`not UDP (IPv6 ${IP_PROTO_NAMES[h.proto] ?? 'next header ' + h.proto})`);
     const p = h.offset;
     const ulen = udpCheck(b, p, h.end);
-    if (typeof ulen !== 'number') return ulen;
-    return { kind: 'udp', datagram: new FrameDatagram(6, b, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit) };
+    if (typeof ulen !== 'number') return ulen.rebase(-start);
+    return { kind: 'udp', datagram: new FrameDatagram(6, b, start, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit) };
   }
 
   /**
@@ -300,9 +313,11 @@ class FrameDatagram implements UdpDatagram {
   private srcView: Uint8Array | undefined;
   private dstView: Uint8Array | undefined;
 
+  /** `frame` holds the captured frame at `frameStart`; the other offsets are in `frame`. */
   constructor(
     readonly ipVersion: 4 | 6,
     private readonly frame: Uint8Array,
+    frameStart: number,
     private readonly srcOffset: number,
     private readonly dstOffset: number,
     udpOffset: number,
@@ -312,8 +327,8 @@ class FrameDatagram implements UdpDatagram {
     const b = frame;
     this.srcPort = (b[udpOffset]! << 8) | b[udpOffset + 1]!;
     this.dstPort = (b[udpOffset + 2]! << 8) | b[udpOffset + 3]!;
-    this.payloadOffset = udpOffset + UDP_HEADER_LEN;
-    this.payload = b.subarray(this.payloadOffset, udpOffset + udpLength);
+    this.payloadOffset = udpOffset + UDP_HEADER_LEN - frameStart;
+    this.payload = b.subarray(udpOffset + UDP_HEADER_LEN, udpOffset + udpLength);
   }
 
   get src(): Uint8Array {
@@ -395,7 +410,7 @@ export function netTree(rec: CaptureRecord, result?: NetResult): FieldNode[] {
   const b = rec.data;
   const out: FieldNode[] = [frameTree(rec), ...linkTree(rec.linkType, b)];
   const link: LinkOut = { etherType: 0, offset: 0 };
-  if (linkPayload(rec.linkType, b, link)) return out;
+  if (linkPayload(rec.linkType, b, 0, b.length, link)) return out;
   const ip = b.subarray(link.offset);
   const cut = rec.origLen > b.length;
   let udpAt = -1;

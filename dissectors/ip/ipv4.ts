@@ -70,12 +70,12 @@ export interface Ipv4Out {
 }
 
 /**
- * Checks the IPv4 header at `b[off]` against the captured bytes. `cut` = the capture kept fewer
+ * Checks the IPv4 header at `b[off]` against the captured bytes (up to `frameEnd`). `cut` = the capture kept fewer
  * bytes than were on the wire (snaplen), which makes a short packet `ip.captured_truncated` (not
  * the sender's fault) instead of malformed. Error offsets are from the start of `b`.
  */
-export function ipv4Check(b: Uint8Array, off: number, cut: boolean, out: Ipv4Out): WireError<Ipv4ErrorCode> | undefined {
-  const avail = b.length - off;
+export function ipv4Check(b: Uint8Array, off: number, frameEnd: number, cut: boolean, out: Ipv4Out): WireError<Ipv4ErrorCode> | undefined {
+  const avail = frameEnd - off;
   if (avail < IPV4_MIN_HEADER_LEN) {
     return cut
       ? new WireError('ip.captured_truncated', off, `capture kept ${avail} bytes of the IPv4 header (snaplen)`)
@@ -123,7 +123,7 @@ export interface Ipv4Header {
 
 export function parseIpv4(b: Uint8Array, cut = false): Decoded<Ipv4Header, Ipv4ErrorCode> {
   const out: Ipv4Out = { headerLen: 0, end: 0, proto: 0, id: 0, fragOffset: 0, more: false, ttl: 0 };
-  const err = ipv4Check(b, 0, cut, out);
+  const err = ipv4Check(b, 0, b.length, cut, out);
   if (err) return err;
   const ff = u16(b, IPV4_FLAGS_FRAG, false);
   return {

@@ -69,8 +69,8 @@ export function newIpv6Out(): Ipv6Out {
   return { end: 0, hopLimit: 0, proto: 0, offset: 0, fragment: false, fragOffset: 0, more: false, fragId: 0 };
 }
 
-export function ipv6Check(b: Uint8Array, off: number, cut: boolean, out: Ipv6Out): WireError<Ipv6ErrorCode> | undefined {
-  const avail = b.length - off;
+export function ipv6Check(b: Uint8Array, off: number, frameEnd: number, cut: boolean, out: Ipv6Out): WireError<Ipv6ErrorCode> | undefined {
+  const avail = frameEnd - off;
   if (avail < IPV6_HEADER_LEN) {
     return cut
       ? new WireError('ip.captured_truncated', off, `capture kept ${avail} bytes of the IPv6 header (snaplen)`)
@@ -162,7 +162,7 @@ export interface Ipv6Header {
 
 export function parseIpv6(b: Uint8Array, cut = false, maxExt = DEFAULT_MAX_EXT_HEADERS): Decoded<Ipv6Header, Ipv6ErrorCode> {
   const out = newIpv6Out();
-  const err = ipv6Check(b, 0, cut, out);
+  const err = ipv6Check(b, 0, b.length, cut, out);
   if (err) return err;
   const w = ipv6Walk(b, IPV6_HEADER_LEN, out.end, b[IPV6_NEXT_HEADER]!, maxExt, out);
   if (w) return w;

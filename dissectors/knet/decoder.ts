@@ -514,8 +514,8 @@ export class KnetDecoder {
 
   /** Reports reassemblies idle for longer than the timeout; runs at most every 100 ms of capture time. */
   #sweep(nowUs: number): KnetIncomplete[] {
+    if (this.#pendingTotal === 0 || nowUs - this.#lastSweepUs < 100_000) return [];
     const out: KnetIncomplete[] = [];
-    if (this.#pendingTotal === 0 || nowUs - this.#lastSweepUs < 100_000) return out;
     this.#lastSweepUs = nowUs;
     for (const s of this.#senders.values()) {
       for (const [k, r] of s.pending) {

@@ -65,20 +65,21 @@ export interface EthernetHeader {
 }
 
 /**
- * Hot path: the inner ether type and payload offset without building a header object.
- * Writes `out` and returns undefined, or returns the error.
+ * Hot path: the inner ether type and payload offset of the frame in b[start, end), without building
+ * a header object. Writes `out` (offset in `b`) and returns undefined, or returns the error (offset
+ * in `b`).
  */
-export function ethernetPayload(b: Uint8Array, out: { etherType: number; offset: number }): WireError<EthernetErrorCode> | undefined {
-  if (b.length < ETH_HEADER_LEN) {
-    return new WireError('eth.truncated', 0, `Ethernet header needs ${ETH_HEADER_LEN} bytes, frame has ${b.length}`);
+export function ethernetPayload(b: Uint8Array, start: number, end: number, out: { etherType: number; offset: number }): WireError<EthernetErrorCode> | undefined {
+  if (end - start < ETH_HEADER_LEN) {
+    return new WireError('eth.truncated', start, `Ethernet header needs ${ETH_HEADER_LEN} bytes, frame has ${end - start}`);
   }
-  let type = u16(b, ETH_TYPE, false);
-  let off = ETH_HEADER_LEN;
+  let type = u16(b, start + ETH_TYPE, false);
+  let off = start + ETH_HEADER_LEN;
   let tags = 0;
   while (isVlanTpid(type)) {
     if (++tags > MAX_VLAN_TAGS) return new WireError('vlan.too_many_tags', off - 2, `more than ${MAX_VLAN_TAGS} nested VLAN tags`);
-    if (b.length < off + VLAN_TAG_LEN) {
-      return new WireError('vlan.truncated', off, `VLAN tag needs ${VLAN_TAG_LEN} bytes at ${off}, frame has ${b.length}`);
+    if (end < off + VLAN_TAG_LEN) {
+      return new WireError('vlan.truncated', off, `VLAN tag needs ${VLAN_TAG_LEN} bytes at ${off - start}, frame has ${end - start}`);
     }
     type = u16(b, off + 2, false);
     off += VLAN_TAG_LEN;
@@ -90,7 +91,7 @@ export function ethernetPayload(b: Uint8Array, out: { etherType: number; offset:
 
 export function parseEthernet(b: Uint8Array): Decoded<EthernetHeader, EthernetErrorCode> {
   const out = { etherType: 0, offset: 0 };
-  const err = ethernetPayload(b, out);
+  const err = ethernetPayload(b, 0, b.length, out);
   if (err) return err;
   const vlans: VlanTag[] = [];
   for (let o = ETH_HEADER_LEN; o < out.offset; o += VLAN_TAG_LEN) {

@@ -61,41 +61,42 @@ export interface LinkOut {
 }
 
 /**
- * Returns undefined and fills `out`, or a WireError (offset from the frame start).
- * An unsupported link type is not an error: etherType -1, and the caller reports it as ignored.
+ * For the frame in b[start, end): returns undefined and fills `out` (offset in `b`), or a WireError
+ * (offset in `b`). An unsupported link type is not an error: etherType -1, and the caller reports
+ * it as ignored.
  */
-export function linkPayload(linkType: number, b: Uint8Array, out: LinkOut): WireError<LinkErrorCode> | undefined {
+export function linkPayload(linkType: number, b: Uint8Array, start: number, end: number, out: LinkOut): WireError<LinkErrorCode> | undefined {
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      return ethernetPayload(b, out);
+      return ethernetPayload(b, start, end, out);
     case LINKTYPE_LINUX_SLL2:
-      return sll2Payload(b, out);
+      return sll2Payload(b, start, end, out);
     case LINKTYPE_LINUX_SLL:
-      return sllPayload(b, out);
+      return sllPayload(b, start, end, out);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_BSD_12:
     case LINKTYPE_RAW_BSD_14: {
-      if (b.length < 1) return new WireError('raw.truncated', 0, 'raw IP frame is empty');
-      const version = b[0]! >>> 4;
-      if (version !== 4 && version !== 6) return new WireError('raw.bad_ip_version', 0, `raw IP frame has IP version ${version}`);
+      if (end <= start) return new WireError('raw.truncated', start, 'raw IP frame is empty');
+      const version = b[start]! >>> 4;
+      if (version !== 4 && version !== 6) return new WireError('raw.bad_ip_version', start, `raw IP frame has IP version ${version}`);
       out.etherType = version === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
-      out.offset = 0;
+      out.offset = start;
       return undefined;
     }
     case LINKTYPE_IPV4:
       out.etherType = ETHERTYPE_IPV4;
-      out.offset = 0;
+      out.offset = start;
       return undefined;
     case LINKTYPE_IPV6:
       out.etherType = ETHERTYPE_IPV6;
-      out.offset = 0;
+      out.offset = start;
       return undefined;
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
-      return nullPayload(b, out);
+      return nullPayload(b, start, end, out);
     default:
       out.etherType = -1;
-      out.offset = 0;
+      out.offset = start;
       return undefined;
   }
 }

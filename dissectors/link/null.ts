@@ -46,11 +46,11 @@ export function familyToEtherType(family: number): number {
   return family === 10 || family === 24 || family === 28 || family === 30 ? ETHERTYPE_IPV6 : -1;
 }
 
-export function nullPayload(b: Uint8Array, out: { etherType: number; offset: number }): WireError<NullErrorCode> | undefined {
-  if (b.length < NULL_HEADER_LEN) return new WireError('null.truncated', 0, `loopback header needs ${NULL_HEADER_LEN} bytes, frame has ${b.length}`);
-  const be = u32(b, NULL_FAMILY, false);
-  out.etherType = familyToEtherType(be > 0xffff ? u32(b, NULL_FAMILY, true) : be);
-  out.offset = NULL_HEADER_LEN;
+export function nullPayload(b: Uint8Array, start: number, end: number, out: { etherType: number; offset: number }): WireError<NullErrorCode> | undefined {
+  if (end - start < NULL_HEADER_LEN) return new WireError('null.truncated', start, `loopback header needs ${NULL_HEADER_LEN} bytes, frame has ${end - start}`);
+  const be = u32(b, start + NULL_FAMILY, false);
+  out.etherType = familyToEtherType(be > 0xffff ? u32(b, start + NULL_FAMILY, true) : be);
+  out.offset = start + NULL_HEADER_LEN;
   return undefined;
 }
 

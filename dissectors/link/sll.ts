@@ -61,23 +61,24 @@ export interface SllHeader {
   readonly payloadOffset: number;
 }
 
-export function sllPayload(b: Uint8Array, out: { etherType: number; offset: number }): WireError<SllErrorCode> | undefined {
-  if (b.length < SLL_HEADER_LEN) return new WireError('sll.truncated', 0, `Linux cooked (SLL) header needs ${SLL_HEADER_LEN} bytes, frame has ${b.length}`);
-  out.etherType = u16(b, SLL_HATYPE, false) === ARPHRD_NETLINK ? -1 : u16(b, SLL_PROTOCOL, false);
-  out.offset = SLL_HEADER_LEN;
+/** Payload type and offset of the frame in b[start, end); offsets in `b`. */
+export function sllPayload(b: Uint8Array, start: number, end: number, out: { etherType: number; offset: number }): WireError<SllErrorCode> | undefined {
+  if (end - start < SLL_HEADER_LEN) return new WireError('sll.truncated', start, `Linux cooked (SLL) header needs ${SLL_HEADER_LEN} bytes, frame has ${end - start}`);
+  out.etherType = u16(b, start + SLL_HATYPE, false) === ARPHRD_NETLINK ? -1 : u16(b, start + SLL_PROTOCOL, false);
+  out.offset = start + SLL_HEADER_LEN;
   return undefined;
 }
 
-export function sll2Payload(b: Uint8Array, out: { etherType: number; offset: number }): WireError<SllErrorCode> | undefined {
-  if (b.length < SLL2_HEADER_LEN) return new WireError('sll2.truncated', 0, `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LEN} bytes, frame has ${b.length}`);
-  out.etherType = u16(b, SLL2_HATYPE, false) === ARPHRD_NETLINK ? -1 : u16(b, SLL2_PROTOCOL, false);
-  out.offset = SLL2_HEADER_LEN;
+export function sll2Payload(b: Uint8Array, start: number, end: number, out: { etherType: number; offset: number }): WireError<SllErrorCode> | undefined {
+  if (end - start < SLL2_HEADER_LEN) return new WireError('sll2.truncated', start, `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LEN} bytes, frame has ${end - start}`);
+  out.etherType = u16(b, start + SLL2_HATYPE, false) === ARPHRD_NETLINK ? -1 : u16(b, start + SLL2_PROTOCOL, false);
+  out.offset = start + SLL2_HEADER_LEN;
   return undefined;
 }
 
 export function parseSll(b: Uint8Array): Decoded<SllHeader, SllErrorCode> {
   const out = { etherType: 0, offset: 0 };
-  const err = sllPayload(b, out);
+  const err = sllPayload(b, 0, b.length, out);
   if (err) return err;
   return {
     version: 1,
@@ -93,7 +94,7 @@ export function parseSll(b: Uint8Array): Decoded<SllHeader, SllErrorCode> {
 
 export function parseSll2(b: Uint8Array): Decoded<SllHeader, SllErrorCode> {
   const out = { etherType: 0, offset: 0 };
-  const err = sll2Payload(b, out);
+  const err = sll2Payload(b, 0, b.length, out);
   if (err) return err;
   return {
     version: 2,

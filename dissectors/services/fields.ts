@@ -10,6 +10,7 @@ export const SERVICE_FIELDS = defineFields('service', {
   fn: { type: 'u16', label: 'Function', description: 'id & 0xffff: the exec handler index within the service.' },
   fn_name: { type: 'string', label: 'Function name', description: 'Name of the exec handler (message type).' },
   size: { type: 'i32', label: 'Size', description: 'qb_ipc_request_header.size as set by the sender; receivers do not check it.' },
+  error: { type: 'string', label: 'Decode error', description: 'Why the service message could not be decoded (WireError code and message).' },
   body: { type: 'bytes', label: 'Body', description: 'Message bytes after the request header, for services or functions without a documented layout.' },
 });
 

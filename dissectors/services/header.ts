@@ -36,13 +36,10 @@ export function emitRequestHeader(h: RequestHeader, out: Uint8Array, le: boolean
   putU32(out, SIZE, h.size, le);
 }
 
-export function requestHeaderTree(h: RequestHeader, fnName: string, nameOverride?: string): FieldNode[] {
-  return [
-    node(F.id, h.id >>> 0),
-    node(F.name, nameOverride ?? serviceName(h.service)),
-    node(F.service, h.service),
-    node(F.fn, h.fn),
-    node(F.fn_name, fnName),
-    node(F.size, h.size),
-  ];
+/** `rawId`: the id carries no service bits (sync messages), so no service id is shown. */
+export function requestHeaderTree(h: RequestHeader, fnName: string, nameOverride?: string, rawId = false): FieldNode[] {
+  const out = [node(F.id, h.id >>> 0), node(F.name, nameOverride ?? serviceName(h.service))];
+  if (!rawId) out.push(node(F.service, h.service));
+  out.push(node(F.fn, h.fn), node(F.fn_name, fnName), node(F.size, h.size));
+  return out;
 }

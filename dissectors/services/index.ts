@@ -27,6 +27,7 @@ export * from './sync.ts';
 export * from './cmap.ts';
 export * from './cfg.ts';
 export * from './pload.ts';
+export { totempgPayloadTree, totempgPayloadSummary } from './payload.ts';
 
 /** corosync's own group for service messages (exec/main.c `corosync_group`). */
 export const COROSYNC_GROUP = 'a';
@@ -105,7 +106,7 @@ export function messageServiceName(m: ServiceMessage): string {
 
 export function serviceTree(m: ServiceMessage, le: boolean): FieldNode[] {
   const name = messageServiceName(m);
-  const head = node(SERVICE_FIELDS[''], undefined, requestHeaderTree(m.header, m.type, name));
+  const head = node(SERVICE_FIELDS[''], undefined, requestHeaderTree(m.header, m.type, name, m.service === 'sync' || (m.service === 'other' && name === 'sync')));
   switch (m.service) {
     case 'cpg':
       return [head, cpgTree(m)];

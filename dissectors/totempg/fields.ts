@@ -26,5 +26,6 @@ export const TOTEMPG_FIELDS = defineFields('totempg', {
   group_count: { type: 'u16', label: 'Group count', description: 'Number of group names in front of the service message.' },
   group_len: { type: 'u16', label: 'Group name length', description: 'Length of one group name (no NUL).' },
   group: { type: 'string', label: 'Group', description: 'totempg group the message is addressed to: "a" for corosync services, "sync" for the sync engine.' },
+  error: { type: 'string', label: 'Decode error', description: 'Why this totempg packet or packed message could not be decoded (WireError code and message).' },
   data: { type: 'bytes', label: 'Data', description: 'Bytes of a packed message piece whose message is not complete in this packet.' },
 });

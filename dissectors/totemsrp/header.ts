@@ -109,7 +109,7 @@ export function parseHeader(b: Uint8Array): TotemHeader | TotemsrpError {
 function badMagic(b: Uint8Array): TotemsrpError {
   const magic = (b[0]! << 8) | b[1]!;
   const hex = magic.toString(16).padStart(4, '0');
-  return new WireError('totemsrp.bad_magic', F.MAGIC, `bad magic bytes ${hex}, not Totem v3 (probably sent by ${senderGuess(detectTotem(b))})`);
+  return new WireError('totemsrp.bad_magic', F.MAGIC, `bad magic bytes ${hex}: not Totem v3; looks like ${senderGuess(detectTotem(b))}`);
 }
 
 /**

@@ -71,6 +71,7 @@ const MAX_EVENTS_QUEUED = 10000;
 const MAX_WINDOWS = 8;
 /** Delay the capture-loss sweep so reordered frames (merged captures) are not reported missing. */
 const SWEEP_LAG_S = 1;
+const SWEEP_STEP_S = 0.05;
 
 interface JoinInfo {
   at: number;
@@ -184,6 +185,7 @@ class Ring {
   readonly lastForward = new Map<number, number>();
   prevRtr: number[] = [];
   pin: PinState | null = null;
+  pinSpare: PinState | null = null;
   holdCancelAt = -1;
   young = false;
   lossClassified = false;
@@ -385,13 +387,13 @@ export class RingAnalyzer {
   }
 
   /** A frame sent by `nodeid`: liveness, address tracking (§2.2 udpu/udp source address = node). */
-  private heard(frame: DecodedFrame, nodeid: number, ts: number): NodeState {
+  private heard(frame: DecodedFrame, nodeid: number, ts: number, trackAddress = true): NodeState {
     const n = this.node(nodeid, ts);
     n.frames++;
     if (ts > n.lastSeen) n.lastSeen = ts;
     if (ts < n.firstSeen) n.firstSeen = ts;
     const ep = frame.endpoints;
-    if (ep !== undefined && nodeid !== 0) {
+    if (trackAddress && ep !== undefined && nodeid !== 0) {
       // knet sends each link from its own address and port; udp/udpu have one address per node.
       const linkKey = frame.transport === 'knet' ? String(ep.dstPort) : '';
       const cur = n.current.get(linkKey);
@@ -784,7 +786,15 @@ export class RingAnalyzer {
         }
       } else {
         this.closePin(r);
-        r.pin = { aru: t.aru, addr: t.aruAddr, since: ts, lastAt: ts, tokens: 1, reported: false };
+        // Reuse the state object: under load aru moves on nearly every token.
+        const q = r.pinSpare ?? { aru: 0, addr: 0, since: 0, lastAt: 0, tokens: 0, reported: false };
+        q.aru = t.aru;
+        q.addr = t.aruAddr;
+        q.since = ts;
+        q.lastAt = ts;
+        q.tokens = 1;
+        q.reported = false;
+        r.pin = q;
       }
     } else if (r.pin !== null) {
       this.closePin(r);
@@ -792,8 +802,10 @@ export class RingAnalyzer {
     // Capture-loss sweep of seqs at or below aru, delayed by SWEEP_LAG_S.
     if (r.maxAru < 0 || seqDiff(t.aru, r.maxAru) > 0) {
       r.maxAru = t.aru;
-      if (r.sweeps.length < 4096) r.sweeps.push({ ts, aru: t.aru });
-      else this.sweep(r, t.aru, ts);
+      // Checkpoints coalesced per SWEEP_STEP_S: the queue stays a few dozen entries long.
+      const lastCheckpoint = r.sweeps[r.sweeps.length - 1];
+      if (lastCheckpoint !== undefined && ts - lastCheckpoint.ts < SWEEP_STEP_S) lastCheckpoint.aru = t.aru;
+      else r.sweeps.push({ ts, aru: t.aru });
     }
     while (r.sweeps.length > 0) {
       const s = r.sweeps[0];
@@ -829,6 +841,7 @@ export class RingAnalyzer {
   private closePin(r: Ring): void {
     const p = r.pin;
     r.pin = null;
+    if (p !== null) r.pinSpare = p;
     if (p === null || !p.reported) return;
     if (this.pinned.length < 1000) this.pinned.push(this.pinJson(r, p));
   }
@@ -890,11 +903,15 @@ export class RingAnalyzer {
 
   private onMcast(frame: DecodedFrame, m: Mcast, ts: number): void {
     const origin = m.systemFrom;
-    const sender = m.header.nodeid;
-    this.heard(frame, sender !== 0 ? sender : origin, ts);
+    // A retransmitted MCAST is the stored original (header nodeid = originator, §6.3 step 8) sent
+    // from the retransmitting node: the source address names the node that sent this copy.
+    const src = frame.endpoints?.src;
+    const viaAddress = src !== undefined ? this.ipToNode.get(src) : undefined;
+    const sender = viaAddress ?? m.header.nodeid;
+    this.heard(frame, sender, ts, false);
     const r = this.ring(m.ringId, ts);
     this.becomeOperational(r, ts, m.seq);
-    this.addMember(r, sender, ts);
+    this.addMember(r, m.header.nodeid, ts);
     if (m.header.encapsulated === 1) r.encapsulated++;
     const senderNode = this.node(sender, ts);
     if (senderNode.ring !== r && (senderNode.ring === null || senderNode.ring.seq <= r.seq)) senderNode.ring = r;

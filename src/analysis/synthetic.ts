@@ -84,10 +84,16 @@ export class FrameFactory {
   }
 
   /** One MCAST; `to` = one destination (udpu fan-out is one frame per member). */
-  mcast(t: number, from: number, to: number | null, f: { ring: RingId; seq: number; systemFrom?: number; encapsulated?: number }): DecodedFrame {
+  mcast(
+    t: number,
+    from: number,
+    to: number | null,
+    f: { ring: RingId; seq: number; systemFrom?: number; encapsulated?: number; headerNodeid?: number },
+  ): DecodedFrame {
     return this.frame(t, from, to, {
       kind: 'mcast',
-      header: header(1, from, f.encapsulated ?? 2),
+      // A retransmission is the stored original: header nodeid stays the originator's.
+      header: header(1, f.headerNodeid ?? from, f.encapsulated ?? 2),
       trailer: EMPTY,
       systemFrom: f.systemFrom ?? from,
       seq: f.seq,
@@ -242,7 +248,10 @@ export class RingScenario {
       for (let i = rtr.length - 1; i >= 0; i--) {
         const seq = rtr[i] ?? 0;
         if (missing.get(holder)?.has(seq) === true) continue;
-        for (const dst of this.members) if (dst !== holder) this.frames.push(this.f.mcast(this.t, holder, dst, { ring: this.ring, seq, systemFrom: this.senderOf.get(seq) ?? holder }));
+        for (const dst of this.members) if (dst !== holder) {
+          const origin = this.senderOf.get(seq) ?? holder;
+          this.frames.push(this.f.mcast(this.t, holder, dst, { ring: this.ring, seq, systemFrom: origin, headerNodeid: origin }));
+        }
         for (const set of missing.values()) set.delete(seq);
         rtr.splice(i, 1);
       }

@@ -48,9 +48,13 @@ export function buildVerdict(r: ReportBody): AnalysisReport['verdict'] {
   if (r.retransmits.requested > 0) {
     raise('warning');
     const top = r.retransmits.by_pair[0];
+    const receivers = Object.entries(r.retransmits.by_requester).sort((a, b) => b[1] - a[1]);
+    const worst = receivers[0];
+    const share = worst !== undefined ? Math.round((worst[1] / r.retransmits.requested) * 100) : 0;
     findings.push(
       `${r.retransmits.requested} message${r.retransmits.requested > 1 ? 's' : ''} retransmitted on request` +
-        (top !== undefined ? `; most lost: ${top.sender ?? '?'} → ${top.receiver} (${top.count})` : '') +
+        (worst !== undefined ? `; node ${worst[0]} missed ${worst[1]} (${share}%)${share >= 80 ? `: loss on node ${worst[0]}'s receive path` : ''}` : '') +
+        (top !== undefined ? `; top pair ${top.sender ?? '?'} → ${top.receiver} (${top.count})` : '') +
         (r.retransmits.storms.length > 0 ? `; ${r.retransmits.storms.length} retransmit storm(s)` : ''),
     );
   }
@@ -62,7 +66,9 @@ export function buildVerdict(r: ReportBody): AnalysisReport['verdict'] {
   }
   if (r.address_changes.length > 0) {
     raise('warning');
-    findings.push(`${r.address_changes.length} address change(s): ${r.address_changes.map((a) => `node ${a.nodeid} ${a.old_address} → ${a.new_address}`).join('; ')}`);
+    const shown = r.address_changes.slice(0, 3).map((a) => `node ${a.nodeid} ${a.old_address} → ${a.new_address}`);
+    if (r.address_changes.length > 3) shown.push('...');
+    findings.push(`${r.address_changes.length} address change(s): ${shown.join('; ')}`);
   }
   if (r.capture_gaps.missing_mcasts > 0 || r.capture_gaps.missing_token_hops > 0) {
     findings.push(

@@ -162,7 +162,6 @@ export function parseCInteger(text: string, type: Exclude<CmapType, 'string' | '
   if (!/^[ \t\n\v\f\r]*[+-]?[0-9]+$/.test(text)) return undefined;
   const n = Number(text.trim());
   const [min, max] = INT_RANGES[type];
-  if (!Number.isSafeInteger(n) && Math.abs(n) < 2 ** 63) return undefined;
   return n >= min && n <= max ? n : undefined;
 }
 
@@ -434,7 +433,7 @@ function handleItem(b: Builder, e: ConfEntry, state: State, iface: InterfaceData
           return;
         }
         let value: string | number | undefined = e.value;
-        if (type !== 'string') value = b.integer(e, type);
+        if (type !== 'string' && type !== 'u64') value = b.integer(e, type);
         if (value === undefined) return;
         const previous = iface.values.get(key);
         if (previous !== undefined) {

@@ -3,6 +3,7 @@
  *
  * One synchronous `decode(record)` per frame, the same for files and live sources. It keeps only
  * the reassembly state of the layers below (bounded there) and the running `stats`.
+ * Hot path: one object per frame of a single shape, endpoints formatted only when read.
  */
 import { NetDecoder, formatIp, type UdpDatagram } from '../../dissectors/net.ts';
 import type { CaptureRecord } from '../../dissectors/capture/index.ts';
@@ -18,23 +19,38 @@ export interface PipelineOptions {
   readonly ports?: PortRange;
 }
 
-/** Mutable builder for one frame; frozen into the DecodedFrame handed out. */
-interface FrameDraft {
-  number: number;
-  tsSec: number;
-  tsNsec: number;
-  capLen: number;
-  origLen: number;
-  linkType: number;
-  data: Uint8Array;
-  status: FrameStatus;
-  endpoints?: FrameEndpoints;
-  transport?: Transport;
-  totem?: TotemMessage;
-  error?: WireError;
-  ignoredReason?: string;
-  record: CaptureRecord;
-  udp?: UdpDatagram;
+class Frame implements DecodedFrame {
+  readonly number: number;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly capLen: number;
+  readonly origLen: number;
+  readonly linkType: number;
+  readonly data: Uint8Array;
+  status: FrameStatus = 'ignored';
+  transport: Transport | undefined = undefined;
+  totem: TotemMessage | undefined = undefined;
+  error: WireError | undefined = undefined;
+  ignoredReason: string | undefined = undefined;
+  udp: UdpDatagram | undefined = undefined;
+  private endpointsCache: FrameEndpoints | undefined = undefined;
+
+  constructor(readonly record: CaptureRecord) {
+    this.number = record.number;
+    this.tsSec = record.tsSec;
+    this.tsNsec = record.tsNsec;
+    this.capLen = record.data.length;
+    this.origLen = record.origLen;
+    this.linkType = record.linkType;
+    this.data = record.data;
+  }
+
+  get endpoints(): FrameEndpoints | undefined {
+    const d = this.udp;
+    if (d === undefined) return undefined;
+    this.endpointsCache ??= { ipVersion: d.ipVersion, src: formatIp(d.src), dst: formatIp(d.dst), srcPort: d.srcPort, dstPort: d.dstPort };
+    return this.endpointsCache;
+  }
 }
 
 export class FramePipeline {
@@ -47,17 +63,7 @@ export class FramePipeline {
   }
 
   decode(rec: CaptureRecord): DecodedFrame {
-    const f: FrameDraft = {
-      number: rec.number,
-      tsSec: rec.tsSec,
-      tsNsec: rec.tsNsec,
-      capLen: rec.data.length,
-      origLen: rec.origLen,
-      linkType: rec.linkType,
-      data: rec.data,
-      status: 'ignored',
-      record: rec,
-    };
+    const f = new Frame(rec);
     this.stats.frames++;
     this.stats.bytes += rec.data.length;
 
@@ -67,15 +73,8 @@ export class FramePipeline {
     if (r.kind === 'fragment') return this.finish(f, 'fragment');
 
     const d = r.datagram;
-    f.udp = d;
     if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) return this.ignore(f, 'not a corosync port');
-    f.endpoints = {
-      ipVersion: d.ipVersion,
-      src: formatIp(d.src),
-      dst: formatIp(d.dst),
-      srcPort: d.srcPort,
-      dstPort: d.dstPort,
-    };
+    f.udp = d;
     const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
     f.transport = transport;
     this.stats.countTransport(transport);
@@ -96,19 +95,19 @@ export class FramePipeline {
     return this.finish(f, 'totem');
   }
 
-  private finish(f: FrameDraft, status: FrameStatus): DecodedFrame {
+  private finish(f: Frame, status: FrameStatus): DecodedFrame {
     f.status = status;
     this.stats.byStatus[status]++;
     return f;
   }
 
-  private fail(f: FrameDraft, e: WireError): DecodedFrame {
+  private fail(f: Frame, e: WireError): DecodedFrame {
     f.error = e;
     this.stats.countError(e.code);
     return this.finish(f, 'error');
   }
 
-  private ignore(f: FrameDraft, reason: string): DecodedFrame {
+  private ignore(f: Frame, reason: string): DecodedFrame {
     f.ignoredReason = reason;
     this.stats.countIgnored(reason);
     return this.finish(f, 'ignored');

@@ -4,6 +4,8 @@
  */
 import type { FrameStatus, Transport } from './types.ts';
 
+const TRANSPORTS: readonly Transport[] = ['udp', 'udpu', 'knet', 'unknown'];
+
 export class PipelineStats {
   frames = 0;
   bytes = 0;
@@ -15,19 +17,24 @@ export class PipelineStats {
     ignored: 0,
     error: 0,
   };
-  /** Key `${transport} ${messageName}`. */
-  readonly byTransportType = new Map<string, number>();
-  readonly byTransport = new Map<Transport, number>();
+  // Hot-path counters are indexed arrays; the maps below are built when asked for.
+  private readonly transportCounts = new Float64Array(TRANSPORTS.length);
+  private readonly typeCounts = new Map<string, Float64Array>();
   readonly errorsByCode = new Map<string, number>();
   readonly ignoredByReason = new Map<string, number>();
 
   countTransport(t: Transport): void {
-    this.byTransport.set(t, (this.byTransport.get(t) ?? 0) + 1);
+    this.transportCounts[TRANSPORTS.indexOf(t)]!++;
   }
 
+  /** `name` is the message kind (orf_token, mcast, knet ping, ...). */
   countType(t: Transport, name: string): void {
-    const key = `${t} ${name}`;
-    this.byTransportType.set(key, (this.byTransportType.get(key) ?? 0) + 1);
+    let row = this.typeCounts.get(name);
+    if (row === undefined) {
+      row = new Float64Array(TRANSPORTS.length);
+      this.typeCounts.set(name, row);
+    }
+    row[TRANSPORTS.indexOf(t)]!++;
   }
 
   countError(code: string): void {
@@ -36,5 +43,26 @@ export class PipelineStats {
 
   countIgnored(reason: string): void {
     this.ignoredByReason.set(reason, (this.ignoredByReason.get(reason) ?? 0) + 1);
+  }
+
+  get byTransport(): Map<Transport, number> {
+    const m = new Map<Transport, number>();
+    TRANSPORTS.forEach((t, i) => {
+      const n = this.transportCounts[i]!;
+      if (n > 0) m.set(t, n);
+    });
+    return m;
+  }
+
+  /** Key `${transport} ${messageName}`. */
+  get byTransportType(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const [name, row] of this.typeCounts) {
+      TRANSPORTS.forEach((t, i) => {
+        const n = row[i]!;
+        if (n > 0) m.set(`${t} ${name}`, n);
+      });
+    }
+    return m;
   }
 }

@@ -48,13 +48,13 @@ export interface DecodedFrame {
   /** Captured bytes; only valid while the frame callback runs (copy to keep). */
   readonly data: Uint8Array;
   readonly status: FrameStatus;
-  readonly endpoints?: FrameEndpoints;
-  readonly transport?: Transport;
-  readonly totem?: TotemMessage;
-  readonly error?: WireError;
-  readonly ignoredReason?: string;
+  readonly endpoints?: FrameEndpoints | undefined;
+  readonly transport?: Transport | undefined;
+  readonly totem?: TotemMessage | undefined;
+  readonly error?: WireError | undefined;
+  readonly ignoredReason?: string | undefined;
   /** The capture record (views valid only while the frame callback runs). */
-  readonly record?: CaptureRecord;
+  readonly record?: CaptureRecord | undefined;
   /** The UDP datagram, when the frame carried (or completed) one. */
-  readonly udp?: UdpDatagram;
+  readonly udp?: UdpDatagram | undefined;
 }

@@ -91,7 +91,8 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
   try {
     const src = cfg.path === '-' ? process.stdin : createReadStream(cfg.path, { highWaterMark: READ_CHUNK });
     for await (const chunk of src as AsyncIterable<Uint8Array>) {
-      reader.push(chunk, onRecord);
+      // A plain Uint8Array view: Buffer#subarray is several times slower than the typed-array one.
+      reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), onRecord);
       await out.flush();
       if (stop || out.isClosed) break;
     }

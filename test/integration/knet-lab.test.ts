@@ -46,7 +46,10 @@ async function runCluster(opts: LabOptions): Promise<Outcome> {
         if (b[3] === 0 && b.length >= 57) ringIds.add(`${b.readUInt32LE(29).toString(16)}.${b.readBigUInt64LE(33).toString(16)}`);
       }
     }
-    assert.deepEqual(decoder.flush(), []);
+    // Only a message cut by the end of the capture itself may be left open.
+    const last = captured[captured.length - 1]?.timeNs ?? 0n;
+    const open = decoder.flush().filter((i) => last - i.lastTimeNs > 200_000_000n);
+    assert.deepEqual(open.map((i) => `node ${i.srcNode} seq ${i.seqNum} missing ${i.missing.join(',')}`), [], 'incomplete reassemblies');
     return { decoder, packets: captured.length, messages, ringIds, ring };
   });
 }
@@ -55,7 +58,6 @@ function assertClean(o: Outcome, requireFragments = true): void {
   assert.ok(o.packets > 100, `${o.packets} packets captured`);
   assert.equal(o.decoder.counters.errors, 0, JSON.stringify(o.decoder.counters.errorsByCode));
   assert.equal(o.decoder.counters.decoded, o.packets);
-  assert.equal(o.decoder.counters.incomplete, 0);
   // Compressed text rarely exceeds the MTU any more: fragmentation is only required uncompressed.
   if (requireFragments) assert.ok(o.decoder.counters.reassembled > 0, 'fragmented CPG messages were reassembled');
   assert.ok(o.ringIds.has(o.ring), `ring ${o.ring} (corosync-quorumtool) in tokens ${[...o.ringIds].join(' ')}`);
@@ -86,7 +88,8 @@ for (const c of cryptoCases) {
 
 for (const model of ['zlib', 'lz4', 'lz4hc', 'lzo2', 'lzma', 'bzip2', 'zstd']) {
   test(`knet lab, compression ${model} (threshold 50): compressed messages decompress`, { timeout: 240_000 }, async () => {
-    const o = await runCluster({ compression: { model, threshold: 50 } });
+    // corosync passes knet_compression_level 0 when unset; bzip2 rejects 0 (block size 1..9).
+    const o = await runCluster({ compression: model === 'bzip2' ? { model, threshold: 50, level: 9 } : { model, threshold: 50 } });
     assertClean(o, false);
     assert.ok(o.decoder.counters.decompressed > 10, `${o.decoder.counters.decompressed} messages decompressed`);
   });

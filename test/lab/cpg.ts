@@ -68,6 +68,8 @@ export interface CpgClientOptions {
   readonly quiet?: boolean;
   /** Append a realtime timestamp (epoch seconds with µs) to deliver lines. */
   readonly timestamps?: boolean;
+  /** Print a `progress <time> <sent> <delivered>` line every this many ms. */
+  readonly progressMs?: number;
 }
 
 /** cpgclient command-line arguments for the options. */
@@ -87,6 +89,7 @@ export function cpgClientArgs(o: CpgClientOptions): string[] {
   if (o.pattern !== undefined) args.push('-p', o.pattern);
   if (o.quiet === true) args.push('-q');
   if (o.timestamps === true) args.push('-T');
+  if (o.progressMs !== undefined && o.progressMs > 0) args.push('-i', String(Math.round(o.progressMs)));
   return args;
 }
 
@@ -131,6 +134,13 @@ export interface CpgDone {
   readonly reason: 'expect' | 'signal' | 'count' | 'error' | string;
 }
 
+export interface CpgProgress {
+  /** Epoch milliseconds. */
+  readonly time: number;
+  readonly sent: number;
+  readonly delivered: number;
+}
+
 export interface CpgLog {
   readonly start: { readonly nodeid: number; readonly pid: number; readonly group: string } | undefined;
   readonly deliveries: readonly CpgDelivery[];
@@ -140,6 +150,7 @@ export interface CpgLog {
   /** "bad" lines: delivered messages that failed the header/checksum check. */
   readonly bad: readonly string[];
   readonly errors: readonly string[];
+  readonly progress: readonly CpgProgress[];
   readonly done: CpgDone | undefined;
 }
 
@@ -161,6 +172,7 @@ export function parseCpgLog(text: string): CpgLog {
   const rings: CpgRing[] = [];
   const bad: string[] = [];
   const errors: string[] = [];
+  const progress: CpgProgress[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(' ');
     switch (f[0]) {
@@ -195,6 +207,9 @@ export function parseCpgLog(text: string): CpgLog {
       case 'error':
         errors.push(line);
         break;
+      case 'progress':
+        if (f.length >= 4) progress.push({ time: Number(f[1]) * 1000, sent: Number(f[2]), delivered: Number(f[3]) });
+        break;
       case 'done':
         done = { sent: Number(f[1]), delivered: Number(f[2]), bad: Number(f[3]), reason: f[4] ?? '' };
         break;
@@ -202,7 +217,7 @@ export function parseCpgLog(text: string): CpgLog {
         break;
     }
   }
-  return { start, deliveries, sent, confchgs, rings, bad, errors, done };
+  return { start, deliveries, sent, confchgs, rings, bad, errors, progress, done };
 }
 
 /** FNV-1a 32 as cpgclient.c computes it over a whole message (bytes [0,24) then [28,len)). */

@@ -27,6 +27,7 @@
  *   deliver <nodeid> <pid> <seq> <size> <checksum_hex> [<epoch_seconds.micro> with -T]   (not with -q)
  *   bad <nodeid> <pid> <size> <reason>             a delivered message failed validation
  *   error <what> <cs_error>
+ *   progress <epoch_seconds.micro> <sent> <delivered>   every -i MS milliseconds
  *   done <sent> <delivered> <bad> <reason>         reason: expect | signal | count | error
  *
  * Options:
@@ -43,6 +44,7 @@
  *   -p PATTERN  body fill: random (default) | text
  *   -q          quiet: no sent/deliver lines (counts only, for floods)
  *   -T          append a CLOCK_REALTIME timestamp to deliver lines
+ *   -i MS       print a progress line every MS milliseconds (throughput measurements)
  */
 #define _GNU_SOURCE
 #include <corosync/cpg.h>
@@ -277,9 +279,10 @@ int main(int argc, char **argv)
 	uint32_t seed = 1, wait_members = 0;
 	double rate = 0;
 	int continuous = 0, text = 0, exit_when_sent = 0;
+	uint64_t progress_us = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "g:n:cs:S:r:w:e:xp:qT")) != -1) {
+	while ((opt = getopt(argc, argv, "g:n:cs:S:r:w:e:xp:qTi:")) != -1) {
 		switch (opt) {
 		case 'g': group = optarg; break;
 		case 'n': count = strtoull(optarg, NULL, 10); break;
@@ -293,9 +296,10 @@ int main(int argc, char **argv)
 		case 'p': text = strcmp(optarg, "text") == 0; break;
 		case 'q': quiet = 1; break;
 		case 'T': timestamps = 1; break;
+		case 'i': progress_us = strtoull(optarg, NULL, 10) * 1000u; break;
 		default:
 			fprintf(stderr, "usage: %s [-g group] [-n count|-c] [-s sizes] [-S seed] [-r rate] [-w members] "
-					"[-e expect] [-x] [-p random|text] [-q] [-T]\n", argv[0]);
+					"[-e expect] [-x] [-p random|text] [-q] [-T] [-i ms]\n", argv[0]);
 			return 64;
 		}
 	}
@@ -375,6 +379,7 @@ int main(int argc, char **argv)
 	uint64_t interval_us = rate > 0 ? (uint64_t)(1e6 / rate) : 0;
 	uint64_t next_send_at = 0;
 	const char *reason = "signal";
+	uint64_t next_progress = progress_us ? now_us() + progress_us : 0;
 	int exit_code = 0;
 
 	while (!stop_requested) {
@@ -437,6 +442,12 @@ int main(int argc, char **argv)
 				exit_code = 2;
 				break;
 			}
+		}
+		if (next_progress && now_us() >= next_progress) {
+			printf("progress");
+			print_time_suffix();
+			printf(" %" PRIu64 " %" PRIu64 "\n", sent, delivered);
+			next_progress += progress_us;
 		}
 		if (expect && delivered >= expect) {
 			reason = "expect";

@@ -95,7 +95,7 @@ export {
   CPG_MESSAGE_HEADER_LEN,
   CPG_MESSAGE_MAGIC,
 } from './cpg.ts';
-export type { CpgClientOptions, CpgConfchg, CpgDelivery, CpgDone, CpgLog, CpgMember, CpgRing, CpgSent } from './cpg.ts';
+export type { CpgClientOptions, CpgConfchg, CpgDelivery, CpgDone, CpgLog, CpgMember, CpgProgress, CpgRing, CpgSent } from './cpg.ts';
 export { LabError, LabProcess, requireLabPrerequisites, run, sleep } from './sys.ts';
 export type { ExecResult, ProcessExit, RunOptions } from './sys.ts';
 
@@ -206,6 +206,8 @@ export class Capture {
 /** An nftables rule set installed by the lab; remove() takes it out again. */
 export interface Fault {
   readonly description: string;
+  /** Packets dropped so far by this fault's rules (nft counters). */
+  dropped(): Promise<number>;
   remove(): Promise<void>;
 }
 
@@ -954,6 +956,11 @@ export class Lab {
     this.faults.add(entry);
     return {
       description,
+      dropped: async () => {
+        if (!this.faults.has(entry)) return 0;
+        const r = await run([bin('ip'), 'netns', 'exec', netns, bin('nft'), 'list', 'table', 'inet', table], { check: false });
+        return [...r.stdout.matchAll(/counter packets (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      },
       remove: async () => {
         if (!this.faults.has(entry)) return;
         this.faults.delete(entry);
@@ -1005,6 +1012,7 @@ export class Lab {
     }
     return {
       description: `partition ${groups.map((g) => `[${g.join(',')}]`).join(' | ')}`,
+      dropped: async () => (await Promise.all(faults.map((f) => f.dropped()))).reduce((a, b) => a + b, 0),
       remove: async () => {
         await Promise.all(faults.map((f) => f.remove()));
       },

@@ -281,6 +281,27 @@ describe('DeliveryAssembler on crafted rings', () => {
     assert.equal(r.a.stats.late, 0);
   });
 
+  it('reads a big-endian sender in its own byte order (totempg lengths, group header, services)', () => {
+    const body = new Uint8Array(500).fill(3);
+    const cpg = emitCpg(
+      { service: 'cpg', type: 'mcast', header: makeHeader(2, 3, 184 + 500), groupName: nameBytes('be'), pid: 0x01020304, sourceNodeid: 7, sourceConn: 0n, message: body, trailer: new Uint8Array(0) },
+      false,
+    );
+    const info = emitVotequorum({ service: 'votequorum', type: 'nodeinfo', header: makeHeader(5, 0, 32), nodeid: 7, votes: 1, expectedVotes: 5, flags: 1, trailer: new Uint8Array(0) }, false);
+    const whole = totempgPayload([cpg], { le: false });
+    const packedMsg = whole.subarray(10);
+    // the head packet carries the nodeinfo whole plus the first 200 bytes of the packed CPG message
+    const headPkt = totempgPayload([totempgPayload([info], { le: false }).subarray(10), packedMsg.subarray(0, 200)], { fragmented: 1, le: false, raw: true });
+    const tail = totempgPayload([packedMsg.subarray(200)], { continuation: 1, le: false, raw: true });
+    const r = run(feed([mcast(R1, 2, 7, tail, 2, false), mcast(R1, 1, 7, headPkt, 2, false)]));
+    assert.equal(r.kinds('error').length, 0);
+    assert.deepEqual(
+      r.messages.map((m) => m.summary),
+      ['votequorum nodeinfo node 7 votes 1 expected 5 flags quorate', `CPG mcast group be pid ${0x01020304} from 7 len 500`],
+    );
+    assert.equal(r.messages[1]!.littleEndian, false);
+  });
+
   it('reports undecodable payloads as typed errors and carries on', () => {
     const bad = mcast(R1, 1, 1, new Uint8Array([0, 0, 0, 0, 0, 0, 5, 0]));
     const badGroup = mcast(R1, 2, 1, totempgPayload([new Uint8Array([0x40, 0])], { raw: true }));
@@ -331,4 +352,3 @@ describe('delivery output forms (issue 5 item 3)', () => {
   });
 });
 
-void emitVotequorum;

@@ -163,3 +163,24 @@ test('the key never appears in results, trees, summaries, errors or JSON', () =>
     assert.ok(!all.includes(needle), 'key material leaked');
   }
 });
+
+test('in-house HMAC-SHA256 matches node:crypto for every length around block boundaries', async () => {
+  const { HmacSha256 } = await import('../../dissectors/knet/sha256.ts');
+  const { createHash } = await import('node:crypto');
+  for (const k of [key, new Uint8Array(randomBytes(20)), new Uint8Array(randomBytes(64)), new Uint8Array(randomBytes(65))]) {
+    const h = new HmacSha256(k, (x) => createHash('sha256').update(x).digest());
+    for (let n = 0; n <= 200; n++) {
+      const data = new Uint8Array(randomBytes(n));
+      const ref = createHmac('sha256', k).update(data).digest();
+      assert.deepEqual(Buffer.from(h.digest(data)), ref, `len ${n}`);
+      assert.ok(h.verify(data, n, ref));
+      const bad = Buffer.from(ref);
+      bad[n % 32] = bad[n % 32]! ^ 0x80;
+      assert.ok(!h.verify(data, n, bad));
+    }
+    for (const n of [1397, 1500, 65000]) {
+      const data = new Uint8Array(randomBytes(n));
+      assert.deepEqual(Buffer.from(h.digest(data)), createHmac('sha256', k).update(data).digest(), `len ${n}`);
+    }
+  }
+});
