@@ -1,6 +1,7 @@
 /**
  * Regenerates test/fixtures/totemsrp/<capture>.json: a small, hand-reviewable sample of real
- * totemsrp messages from the reference captures (samples/reference), with frame numbers.
+ * totemsrp messages from the reference captures (samples/reference, recorded once and kept as
+ * they are), with frame numbers.
  *
  *   npx tsx scripts/extract-totem-fixtures.ts
  *
@@ -13,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../dissectors/bytes.ts';
-import { REPO_ROOT, TOTEM_CAPTURES, extractTotemFrames, type TotemFrame } from '../test/fixtures/totemsrp/frames.ts';
+import { REPO_ROOT, TOTEM_CAPTURES, extractTotemFrames, fixtureName, type TotemFrame } from '../test/fixtures/totemsrp/frames.ts';
 
 const OUT_DIR = join(REPO_ROOT, 'test/fixtures/totemsrp');
 const TYPE_NAMES = ['orf_token', 'mcast', 'memb_merge_detect', 'memb_join', 'memb_commit_token', 'token_hold_cancel'];
@@ -67,17 +68,17 @@ function select(frames: readonly TotemFrame[]): TotemFrame[] {
 }
 
 mkdirSync(OUT_DIR, { recursive: true });
-for (const spec of TOTEM_CAPTURES) {
+for (const spec of TOTEM_CAPTURES.filter((s) => s.fixture === true)) {
   const frames = extractTotemFrames(spec);
   const chosen = select(frames);
   const doc = {
-    source: `samples/reference/${spec.file}`,
+    source: `samples/${spec.file}`,
     transport: spec.transport,
     extractedWith: 'scripts/extract-totem-fixtures.ts (tshark -T fields -e udp.payload)',
     totalMessages: frames.length,
     frames: chosen.map((f) => ({ frame: f.frame, type: TYPE_NAMES[f.bytes[3]!] ?? 'unknown', hex: toHex(f.bytes) })),
   };
-  const out = join(OUT_DIR, spec.file.replace(/\.pcap$/, '.json'));
+  const out = join(OUT_DIR, fixtureName(spec.file));
   writeFileSync(out, JSON.stringify(doc, null, 1) + '\n');
   console.log(`${out}: ${chosen.length} of ${frames.length} messages`);
 }

@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 # 1. Cuts of a real corosync 3 udpu capture (Ethernet, µs, little-endian) in the classic formats.
-editcap -r "$SRC/udpu.pcap" "$OUT/udpu-eth.pcap" 1-60
+editcap -F pcap -r "$SRC/udpu.pcap" "$OUT/udpu-eth.pcap" 1-60
 editcap -F pcapng -r "$SRC/udpu.pcap" "$OUT/udpu-eth.pcapng" 121-160
 editcap -F nsecpcap -r "$SRC/udpu.pcap" "$OUT/udpu-eth-nsec.pcap" 181-220
 

@@ -292,6 +292,9 @@ function writeIndex(): void {
     const pcap = path.join(SAMPLES_DIR, s.name, 'capture.pcap');
     lines.push(`| [${s.name}](${s.name}/README.md) | ${s.title} | ${existsSync(pcap) ? statSync(pcap).size : 'missing'} |`);
   }
+  if (existsSync(path.join(SAMPLES_DIR, 'reference'))) {
+    lines.push('| [reference/](reference/README.md) | the shared reference captures (knet plain/aes256/hash-only, udpu, udp, corosync 1.x); not regenerated | - |');
+  }
   lines.push(
     '',
     'Regenerate all (as root, needs corosync, libcpg-dev, gcc, tcpdump, nftables, iproute2):',

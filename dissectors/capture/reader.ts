@@ -304,18 +304,19 @@ export class CaptureReader {
         `the input ended after ${this._bytesRead} bytes, inside the ${PCAP_FILE_HEADER_LEN}-byte pcap file header`,
       );
     } else if (have > 0) {
-      const what = this.need > PCAP_RECORD_HEADER_LEN || this.state === State.Pcapng ? `of ${this.need}` : 'of at least ' + this.need;
+      // `need` is the full unit length once its header was read, else the header length.
+      const size = this.need > PCAP_RECORD_HEADER_LEN ? `${this.need} bytes long` : `at least ${this.need} bytes long (its header is incomplete)`;
       if (this.state === State.PcapRecords) {
         err = new CaptureFormatError(
           'pcap.truncated_record',
           at,
-          `record ${this._recordsRead + 1} starts here but the input ends ${have} bytes into it (need ${what} bytes; ${this._recordsRead} complete records read)`,
+          `record ${this._recordsRead + 1} starts here but the input ends ${have} bytes into it; the record is ${size} (${this._recordsRead} complete records read, ${this._bytesRead} bytes in all)`,
         );
       } else {
         err = new CaptureFormatError(
           'pcapng.truncated_block',
           at,
-          `a block starts here but the input ends ${have} bytes into it (need ${what} bytes; ${this._recordsRead} complete records read)`,
+          `a block starts here but the input ends ${have} bytes into it; the block is ${size} (${this._recordsRead} complete records read, ${this._bytesRead} bytes in all)`,
         );
       }
     }

@@ -219,11 +219,13 @@ export class KnetDecoder {
   }
 
   linkFromPort(srcPort: number, dstPort: number): number {
-    for (const port of [dstPort, srcPort]) {
-      const d = port - this.#basePort;
-      if (d >= 0 && d % this.#portStep === 0 && d / this.#portStep < MAX_LINKS) return d / this.#portStep;
-    }
-    return -1;
+    const byDst = this.#portLink(dstPort);
+    return byDst >= 0 ? byDst : this.#portLink(srcPort);
+  }
+
+  #portLink(port: number): number {
+    const d = port - this.#basePort;
+    return d >= 0 && d % this.#portStep === 0 && d / this.#portStep < MAX_LINKS ? d / this.#portStep : -1;
   }
 
   decode(udpPayload: Uint8Array, meta: KnetMeta): KnetResult {
@@ -378,12 +380,31 @@ export class KnetDecoder {
     const c = this.counters;
     const s = this.#sender(d.header.node);
     s.gotData = true;
-    const receiver = this.#receiverOf(meta);
-    const base = { kind: 'data' as const, data: d, timeNs, link, crypto, expired };
+    // The receiving node only matters for receiver-scoped dedup and for incomplete reports.
+    const receiver = this.#scope === 'receiver' || isFragmented(d) ? this.#receiverOf(meta) : '';
+    // One literal shape for every data result (fast property access downstream).
+    const result = (status: KnetDataStatus, userData?: Uint8Array, duplicateFragment?: boolean, compressedLength?: number): KnetResult => {
+      const r: {
+        kind: 'data';
+        data: KnetData;
+        timeNs: bigint;
+        link: number;
+        crypto: KnetCryptoInfo;
+        expired: readonly KnetIncomplete[];
+        status: KnetDataStatus;
+        userData?: Uint8Array;
+        duplicateFragment?: boolean;
+        compressedLength?: number;
+      } = { kind: 'data', data: d, timeNs, link, crypto, expired, status };
+      if (userData !== undefined) r.userData = userData;
+      if (duplicateFragment !== undefined) r.duplicateFragment = duplicateFragment;
+      if (compressedLength !== undefined) r.compressedLength = compressedLength;
+      return r;
+    };
     if (this.#isDelivered(s, d.seqNum, receiver, nowUs)) {
       c.duplicates++;
       if (isFragmented(d)) c.fragments++;
-      return { ...base, status: 'duplicate' };
+      return result('duplicate');
     }
 
     let payload: Uint8Array = d.userData;
@@ -436,7 +457,7 @@ export class KnetDecoder {
       r.lastNs = timeNs;
       if (r.parts[d.fragSeq] !== undefined) {
         c.duplicateFragments++;
-        return { ...base, status: 'fragment_pending', duplicateFragment: true };
+        return result('fragment_pending', undefined, true);
       }
       if (r.bytes + d.userData.length > KNET_MAX_PACKET_SIZE) {
         s.pending.delete(key);
@@ -454,7 +475,7 @@ export class KnetDecoder {
       r.parts[d.fragSeq] = d.userData.slice();
       r.bytes += d.userData.length;
       r.count++;
-      if (r.count < r.fragNum) return { ...base, status: 'fragment_pending' };
+      if (r.count < r.fragNum) return result('fragment_pending');
 
       payload = new Uint8Array(r.bytes);
       let at = 0;
@@ -491,8 +512,7 @@ export class KnetDecoder {
     }
     this.#markDelivered(s, d.seqNum, receiver, nowUs);
     c.messages++;
-    const result = { ...base, status: 'complete' as const, userData: payload };
-    return d.compress !== 0 ? { ...result, compressedLength: wireLength } : result;
+    return result('complete', payload, undefined, d.compress !== 0 ? wireLength : undefined);
   }
 
   #incomplete(r: Reassembly, reason: KnetIncomplete['reason']): KnetIncomplete {

@@ -15,12 +15,34 @@ export interface DistributionSummary {
 }
 
 const EXACT_LIMIT = 4096;
-/** Bucket i covers [MIN_VALUE·GROWTH^i, MIN_VALUE·GROWTH^(i+1)); values below MIN_VALUE go to bucket 0. */
-const MIN_VALUE = 0.001;
-const GROWTH = 1.01;
-const LOG_GROWTH = Math.log(GROWTH);
-/** 0.001 ms .. ~1e7 ms (about 3 hours): plenty for token gaps. */
-const BUCKETS = Math.ceil(Math.log(1e10) / LOG_GROWTH) + 1;
+/**
+ * Buckets over integer microseconds, HDR-histogram style: values below 2^SUB_BITS µs exactly, above
+ * that 2^SUB_BITS buckets per power of two (relative width 1/64 ≈ 1.6%). The index needs no log:
+ * the exponent comes from Math.clz32.
+ */
+const SUB_BITS = 6;
+const SUB = 1 << SUB_BITS;
+/** Up to 2^31 µs (~36 min); larger values land in the last bucket (max stays exact). */
+const BUCKETS = SUB + (31 - SUB_BITS) * SUB;
+
+function bucketIndex(valueMs: number): number {
+  const us = valueMs * 1000;
+  if (us >= 2147483647) return BUCKETS - 1;
+  const v = us | 0;
+  if (v < SUB) return v;
+  const e = 31 - Math.clz32(v); // >= SUB_BITS
+  return SUB + (e - SUB_BITS) * SUB + ((v >>> (e - SUB_BITS)) & (SUB - 1));
+}
+
+/** Midpoint of a bucket, in ms. */
+function bucketValue(index: number): number {
+  if (index < SUB) return (index + 0.5) / 1000;
+  const e = Math.floor((index - SUB) / SUB) + SUB_BITS;
+  const mantissa = (index - SUB) % SUB;
+  const lo = (SUB + mantissa) * 2 ** (e - SUB_BITS);
+  const width = 2 ** (e - SUB_BITS);
+  return (lo + width / 2) / 1000;
+}
 
 export class Distribution {
   private count = 0;
@@ -79,7 +101,7 @@ export class Distribution {
     let seen = 0;
     for (let i = 0; i < buckets.length; i++) {
       seen += buckets[i] ?? 0;
-      if (seen >= rank) return Math.min(this.max, MIN_VALUE * Math.pow(GROWTH, i + 0.5));
+      if (seen >= rank) return Math.min(this.max, bucketValue(i));
     }
     return this.max;
   }
@@ -93,8 +115,7 @@ export class Distribution {
   private addToBucket(value: number): void {
     const buckets = this.buckets;
     if (buckets === null) return;
-    let index = value <= MIN_VALUE ? 0 : Math.floor(Math.log(value / MIN_VALUE) / LOG_GROWTH);
-    if (index >= BUCKETS) index = BUCKETS - 1;
+    const index = bucketIndex(value);
     buckets[index] = (buckets[index] ?? 0) + 1;
   }
 }

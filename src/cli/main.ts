@@ -3,8 +3,10 @@
  * its action only turns options into a typed config and calls the code that does the work.
  */
 import { Command } from '@commander-js/extra-typings';
+import { register as registerSim } from './commands/sim.ts';
 import { register as registerRead } from './commands/read.ts';
 import { register as registerAnalyze } from './commands/analyze.ts';
+import { register as registerConfig } from './commands/config.ts';
 
 export function buildProgram(): Command {
   const program = new Command('totemscope')
@@ -13,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRead(program);
   registerAnalyze(program);
+  registerConfig(program);
   return program;
 }
 

@@ -35,14 +35,17 @@ class Frame implements DecodedFrame {
   udp: UdpDatagram | undefined = undefined;
   private endpointsCache: FrameEndpoints | undefined = undefined;
 
-  constructor(readonly record: CaptureRecord) {
+  constructor(
+    readonly record: CaptureRecord,
+    data: Uint8Array,
+  ) {
     this.number = record.number;
     this.tsSec = record.tsSec;
     this.tsNsec = record.tsNsec;
-    this.capLen = record.data.length;
+    this.capLen = data.length;
     this.origLen = record.origLen;
     this.linkType = record.linkType;
-    this.data = record.data;
+    this.data = data;
   }
 
   get endpoints(): FrameEndpoints | undefined {
@@ -63,9 +66,10 @@ export class FramePipeline {
   }
 
   decode(rec: CaptureRecord): DecodedFrame {
-    const f = new Frame(rec);
+    const data = rec.data; // read once: a record's `data` may be built on access
+    const f = new Frame(rec, data);
     this.stats.frames++;
-    this.stats.bytes += rec.data.length;
+    this.stats.bytes += data.length;
 
     const r = this.net.decode(rec);
     if (r instanceof WireError) return this.fail(f, r);

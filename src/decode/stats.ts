@@ -6,6 +6,19 @@ import type { FrameStatus, Transport } from './types.ts';
 
 const TRANSPORTS: readonly Transport[] = ['udp', 'udpu', 'knet', 'unknown'];
 
+function transportIndex(t: Transport): number {
+  switch (t) {
+    case 'udp':
+      return 0;
+    case 'udpu':
+      return 1;
+    case 'knet':
+      return 2;
+    case 'unknown':
+      return 3;
+  }
+}
+
 export class PipelineStats {
   frames = 0;
   bytes = 0;
@@ -24,7 +37,7 @@ export class PipelineStats {
   readonly ignoredByReason = new Map<string, number>();
 
   countTransport(t: Transport): void {
-    this.transportCounts[TRANSPORTS.indexOf(t)]!++;
+    this.transportCounts[transportIndex(t)]!++;
   }
 
   /** `name` is the message kind (orf_token, mcast, knet ping, ...). */
@@ -34,7 +47,7 @@ export class PipelineStats {
       row = new Float64Array(TRANSPORTS.length);
       this.typeCounts.set(name, row);
     }
-    row[TRANSPORTS.indexOf(t)]!++;
+    row[transportIndex(t)]!++;
   }
 
   countError(code: string): void {

@@ -2,3 +2,4 @@
 export * from './types.ts';
 export * from './assembler.ts';
 export * from './format.ts';
+export * from './frames.ts';

@@ -148,6 +148,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   let tokenHops = 0;
   let rotations = 0;
   let submitted = 0;
+  let retransmits = 0;
+  let tokenLosses = 0;
 
   for (let id = 1; id <= n; id++) {
     nodes.push({ nodeid: id, engine: null, record: null, inc: 0, timerAt: null, counter: 0 });
@@ -191,9 +193,15 @@ export function runSimulation(opts: SimOptions): SimResult {
   function crash(sn: SimNode, graceful: boolean): void {
     if (sn.engine === null) return;
     if (graceful) guarded(sn, () => sn.engine!.leave(now));
+    if (sn.engine !== null) account(sn.engine);
     sn.engine = null;
     sn.record = null;
     sn.timerAt = null;
+  }
+
+  function account(e: TotemEngine): void {
+    retransmits += e.stats.mcastRetx;
+    tokenLosses += e.stats.operationalTokenLost;
   }
 
   function guarded(sn: SimNode, f: () => void): void {
@@ -464,16 +472,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const orderedKeys = new Set<string>();
   for (const r of records) for (const ev of r.events) if (ev.k === 'd') orderedKeys.add(`${ev.ring}/${ev.seq}`);
   const rings = new Set(membership.map((m) => m.ringId));
-  let retransmits = 0;
-  let tokenLosses = 0;
-  for (const sn of nodes) {
-    // Counters of engines still running (crashed incarnations' counters are gone, like a process).
-    void sn;
-  }
-  for (const sn of live) {
-    retransmits += sn.engine!.stats.mcastRetx;
-    tokenLosses += sn.engine!.stats.operationalTokenLost;
-  }
+  for (const sn of live) account(sn.engine!);
   const sorted = rotationSamples.slice().sort((a, b) => a - b);
   const pct = (p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0);
   return {

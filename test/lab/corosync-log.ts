@@ -5,6 +5,7 @@
 export interface LogLine {
   /** Epoch milliseconds (local time of the machine, as corosync prints it; year supplied by the caller). */
   readonly time: number;
+  /** corosync's pid (0 for stderr-format lines, which do not carry it). */
   readonly pid: number;
   readonly priority: string;
   /** Subsystem without padding: TOTEM, QUORUM, MAIN, KNET, CPG, ... */
@@ -65,8 +66,9 @@ const MONTHS: Readonly<Record<string, number>> = {
   Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
 };
 
+// The "[pid] host corosync" part is only in logfile lines; stderr lines (../shared/captures/*.log) lack it.
 const LINE_RE =
-  /^(\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? \[(\d+)\] \S+ \S+ +(\w+) +\[([A-Z0-9_]+) *\] ?(.*)$/;
+  /^(\w{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? (?:\[(\d+)\] \S+ \S+ +)?(\w+) +\[([A-Z0-9_]+) *\] ?(.*)$/;
 
 function ids(text: string | undefined): number[] {
   if (text === undefined) return [];
@@ -86,7 +88,7 @@ export function parseLogLine(text: string, year: number, lineNo = 0): LogLine | 
   if (month === undefined) return undefined;
   const ms = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
   const time = new Date(year, month, Number(day), Number(hh), Number(mm), Number(ss), ms).getTime();
-  return { time, pid: Number(pid), priority: priority ?? '', subsys: subsys ?? '', message: message ?? '', lineNo };
+  return { time, pid: pid === undefined ? 0 : Number(pid), priority: priority ?? '', subsys: subsys ?? '', message: message ?? '', lineNo };
 }
 
 /** Parses a corosync logfile into lines and the events tests compare with captures. */

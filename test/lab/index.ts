@@ -3,52 +3,126 @@
  *
  * ## Quick start
  * ```ts
- * import { Lab, withLab, requireLabPrerequisites } from '../lab/index.ts';
+ * import { withLab, requireLabPrerequisites } from '../lab/index.ts';
  * requireLabPrerequisites();                       // throws (= test fails) unless root + all binaries
  * await withLab({ nodes: 3, transport: 'udpu' }, async (lab) => {
- *   const cap = await lab.startCapture();           // tcpdump on the switch bridge(s)
- *   await lab.start();                              // corosync on every node, waits for each to be up
- *   const ringId = await lab.waitForRing();         // all nodes joined, same ring id, e.g. "1.9"
+ *   await lab.startCapture();                       // tcpdump on the switch bridge(s)
+ *   await lab.start();                              // corosync on every node, waits until each is up
+ *   const ringId = await lab.waitForRing();         // all joined, same ring id, e.g. "1.d"
  *   const clients = await Promise.all(lab.nodeIds.map((n) =>
  *     lab.cpgClient(n, { count: 50, sizes: [100, [1500, 5000]], waitMembers: 3, expect: 150 })));
  *   const logs = await Promise.all(clients.map((c) => c.wait(30_000)));   // CpgLog each
  *   await lab.kill(2);                              // SIGKILL; lab.stop(2) = SIGTERM (clean leave)
  *   await lab.waitForMembers([1, 3], [1, 3]);
  *   const pcap = await lab.stopCapture();           // path, after tcpdump flushed and exited
+ *   // decode pcap, compare with lab.parsedLog(n).memberships, logs[i].deliveries ...
  * });                                               // everything stopped and removed, also on throw
  * ```
+ *
+ * ## API (all times in ms; node ids are corosync nodeids = last address octet, 1..254)
+ * Setup / teardown
+ * - `requireLabPrerequisites(): void` — LabError unless root, corosync, corosync-cmapctl,
+ *   corosync-quorumtool, corosync-cfgtool, ip, unshare, nsenter, tcpdump, nft, gcc, mount and
+ *   /usr/include/corosync/cpg.h are present. (Lab.create calls it too.)
+ * - `Lab.create(opts?: LabOptions): Promise<Lab>` — network, node dirs, configs; no corosync yet.
+ * - `Lab.start(opts?): Promise<Lab>` — create + start() + waitForRing().
+ * - `withLab(opts, async (lab) => T): Promise<T>` — create, run, always destroy.
+ * - `lab.destroy(): Promise<void>` — flushes captures, kills every process, deletes namespaces,
+ *   removes the dir unless `keep`. `removeStaleLabs(prefix?)` / `npx tsx test/lab/cleanup.ts`.
+ * Properties
+ * - `id`, `dir`, `switchNetns`, `transport`, `links`, `nodeIds` (corosync nodes), `extraNodes`,
+ *   `netnsNodeIds` (every node with a namespace), `config` (generated corosync.conf text),
+ *   `clusterConfig`, `authkey` (Buffer | undefined; never log it), `year` (for log times), `keep`.
+ * - `addr(nodeId, link = 0)` → "192.0.2.N" / "198.51.100.N"; `netns(nodeId)`; `nodeDir(nodeId)`;
+ *   `logPath(nodeId)`.
+ * corosync control
+ * - `start(nodeIds = all corosync nodes, { wait = true, timeoutMs = 20000 })` — generated config;
+ *   waits for the first "Completed service synchronization" after this start (i.e. services up,
+ *   singleton or bigger ring). Rejects with corosync's output + log tail if it exits.
+ * - `startCorosync(nodeId, confText, { authkey?, wait?, timeoutMs? })` — caller's corosync.conf
+ *   (and authkey) written to the node's /etc/corosync; up = sync line in the log or cmap answers.
+ *   start() later restores the generated config.
+ * - `stop(nodeId, timeoutMs = 15000)` SIGTERM + wait (SIGKILL after timeout); `kill(nodeId)` SIGKILL
+ *   + wait; `restart(nodeId, { kill? })`; `isRunning(nodeId)`; `pid(nodeId)`.
+ * Inside a node (network + mount namespace, corosync running or not)
+ * - `exec(nodeId, argv, { check = true, input?, timeoutMs = 30000 }): Promise<ExecResult>`
+ *   ({ code, signal, stdout, stderr }); argv[0] resolved on PATH + /usr/sbin.
+ * - `spawn(nodeId, argv, { stdout?, stderr?, env?, cwd? }): LabProcess & { stdoutPath, stderrPath }`
+ *   — long-running process (e.g. a totemscope node on an extra node); stopped by destroy().
+ *   LabProcess: `pid`, `running`, `exit`, `exited`, `signal(sig)`, `wait(timeoutMs)`, `stop(sig, graceMs)`.
+ * - `cmap(nodeId, prefix = '')` → Record<key, number | string> (`corosync-cmapctl -b`; integer and
+ *   float types as numbers, u64 beyond 2^53 as string); `cmapGet(nodeId, key)`;
+ *   `cmapSet(nodeId, key, type, value)`.
+ * - `members(nodeId)` → sorted ids with runtime.members.N.status = joined.
+ * - `quorum(nodeId)` → QuorumStatus from `corosync-quorumtool -s` ({ ringId, quorate, nodes,
+ *   expectedVotes, highestExpected, totalVotes, quorum, flags, members[{nodeid, votes, name}] }).
+ * - `waitForMembers(nodeIds, expected: count | ids, timeoutMs = 30000)`.
+ * - `waitForRing(nodeIds = running corosync nodes, { timeoutMs = 30000, alsoMembers? })` → ring id;
+ *   every listed node has exactly nodeIds + alsoMembers joined and the same quorumtool Ring ID.
+ * Logs (corosync logfile, `timestamp: hires` → "Nov 22 05:26:05.718", local time, ms resolution)
+ * - `log(nodeId)` text; `logMark(nodeId)` length now; `waitForLog(nodeId, re, timeoutMs = 20000,
+ *   fromMark = 0)` → RegExpExecArray; `parsedLog(nodeId)` → CorosyncLog { lines, memberships
+ *   [{time, ringId "1.d", rep, seq, joined, left}], quorumMembers, syncCompleted, tokenTimeouts,
+ *   retransmits [{time, seqs}], knetLinks [{time, host, link, up}], failedToReceiveLeave }.
+ *   `parseCorosyncLog(text, year)` is the same on any log text.
+ * Capture
+ * - `startCapture({ file?, filter?, snaplen?, nano? }): Promise<Capture>` — tcpdump -B 65536 -U
+ *   --immediate-mode on br0 (and br1; merged with mergecap into one classic pcap on stop).
+ *   Ethernet link type, µs timestamps unless nano. `stopCapture(): Promise<string>` (pcap path).
+ * - `captureNode(nodeId, { iface = 'any', file?, filter?, ... }): Promise<Capture>` inside a node.
+ * - Capture: `path`, `running`, `stop(): Promise<{ path, captured, dropped }>`.
+ * Faults (nftables tables in the node's netns; Fault: `description`, `dropped()`, `remove()`)
+ * - `dropRandom(nodeId, oneIn, { ports = [5405, 5406], direction = 'input' })` — `udp dport {…}
+ *   numgen random mod N == 0 drop` (oneIn 8 = 12.5 %).
+ * - `cutLink(nodeId, link = 0)` — drop everything in/out of eth<link> until remove().
+ * - `partition([[1, 2, 3], [4, 5]])` — listed nodes drop input from other groups' addresses.
+ * - `clearFaults(nodeId?)`.
+ * CPG client (cpgclient.c, built once per source version into <tmpdir>/totemscope-lab-cache)
+ * - `cpgClient(nodeId, CpgClientOptions): Promise<CpgClient>` — options: group ("totemscope"),
+ *   count | continuous, sizes ((n | [lo, hi])[], 32..1 MiB, used in turn; ranges seeded), seed,
+ *   rate (msg/s, 0 = flat out with CS_ERR_TRY_AGAIN retries), waitMembers (group size before
+ *   sending), expect (exit after that many deliveries), exitWhenSent, pattern ('random' | 'text'
+ *   = compressible), quiet (no per-message lines), timestamps, progressMs.
+ * - CpgClient: `nodeId`, `logPath`, `process`, `text()`, `parse(): CpgLog`, `waitFor(re, ms)`,
+ *   `wait(timeoutMs)` (own exit) → CpgLog, `stop()` (SIGTERM) → CpgLog.
+ * - CpgLog: { start {nodeid, pid, group}, deliveries [{nodeid, pid, seq, size, checksum, time?}]
+ *   in delivery order, sent [{seq, size, checksum}], confchgs, rings [{ringId, members}] (totem
+ *   configurations, in order with deliveries), bad, errors, progress, done {sent, delivered,
+ *   bad, reason} }. `parseCpgLog(text)`.
+ * - Message body: 32-byte little-endian header (magic 0x50435354, version 1, hdr_len 32, nodeid,
+ *   pid, seq from 1, size, FNV-1a 32 checksum over bytes [0,24)+[28,size), reserved) + body; see
+ *   cpgclient.c. `parseCpgMessageHeader(body)`, `cpgMessageChecksum(message)` decode/verify it.
  *
  * ## Topology (per lab; names carry `<prefix>-<pid>-<random>` so concurrent labs never collide)
  * - switch netns `<id>-sw`: bridge `br0` (link 0, 192.0.2.0/24) and, with `links: 2`, `br1`
  *   (link 1, 198.51.100.0/24); ports `n<N>l<L>`. Multicast snooping off, IPv6 off (quiet captures).
  * - node netns `<id>-n<N>`: `eth0` = 192.0.2.N/24, `eth1` = 198.51.100.N/24, loopback up.
- *   Node ids 1..254 (the id is the last address octet).
  * - per node a "holder" process (`sleep infinity`) owns a private mount namespace in which
  *   `<dir>/n<N>/etc` → /etc/corosync, `run` → /run (corosync.pid lock), `var` → /var/lib/corosync
- *   (ringid_<N>), `log` → /var/log/corosync (corosync.log), fresh tmpfs → /dev/shm (libqb IPC;
- *   IPC sockets are abstract, i.e. per network namespace). corosync, corosync-cmapctl, the CPG
- *   client and `lab.spawn` processes all run via `nsenter -t <holder> -m -n`, so they share
- *   it across corosync restarts.
+ *   (ringid_<N>), `log` → /var/log/corosync (corosync.log), fresh tmpfs → /dev/shm (libqb IPC
+ *   ring buffers and blackbox; IPC sockets are abstract, i.e. per network namespace). corosync,
+ *   corosync-cmapctl, the CPG client and `spawn` processes run via `nsenter -t <holder> -m -n`,
+ *   so all of them share it across corosync restarts.
  * - Lab dir `<os.tmpdir()>/<id>/`: `n<N>/{etc,run,var,log}`, `n<N>/corosync.out` (corosync's
  *   stdout+stderr), `n<N>/cpg-<k>.log`, `captures/`. Removed by destroy() unless `keep`
  *   (or env TOTEMSCOPE_LAB_KEEP=1).
  *
- * ## Generated corosync.conf (LabOptions → text, see lab.config)
+ * ## Generated corosync.conf (LabOptions → text, see `lab.config`)
  * totem: version 2, cluster_name, transport, token (default 1000; `token: null` leaves corosync's
- * default), token_coefficient/consensus/join when given, crypto_* (knet only), knet_compression_*,
- * link_mode, extra `totem` keys, one `interface {}` per link when it has keys (knet_link_priority,
- * mcastaddr 239.192.<x>.<y>+link for udp, extra `interfaces[link]` keys). logging: logfile
- * /var/log/corosync/corosync.log, `timestamp: hires` (ms resolution, local time), debug on.
+ * default), token_coefficient/consensus/join when given, crypto_* (knet: none/none unless
+ * `crypto`), knet_compression_*, link_mode, extra `totem` keys, one `interface {}` per link when it
+ * has keys (knet_link_priority, mcastaddr 239.192.<x>.<y>+link for udp, `interfaces[link]` keys).
+ * logging: logfile /var/log/corosync/corosync.log, `timestamp: hires`, debug on.
  * quorum: corosync_votequorum, two_node: 1 when exactly 2 corosync nodes and no extra nodes
  * (unless `quorum.two_node` is given), extra `quorum` keys. system: sched_rr: no unless
  * `realtime: true` (2 shared cores). nodelist: every corosync node and every extra node
- * (name n<N>, ring<L>_addr, nodeid, quorum_votes for extra nodes when given).
+ * (name n<N> or its name, ring<L>_addr, nodeid, quorum_votes for extra nodes when given, and
+ * `nodeOptions[N]` keys).
  *
  * ## Everything it starts it stops
  * destroy() (and withLab's finally) kills all processes, deletes namespaces and the dir. A
  * process 'exit' hook and SIGINT/SIGTERM/SIGHUP handlers do the same synchronously. Labs left
- * by crashed runs (namespaces whose creator pid is gone) are removed when the next lab starts;
- * `npx tsx test/lab/cleanup.ts` removes them by hand.
+ * by crashed runs (namespaces whose creator pid is gone) are removed when the next lab starts.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -303,9 +377,16 @@ const staleSwept = new Set<string>();
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.on('exit', () => {
-    for (const lab of [...liveLabs]) lab.destroySync();
-  });
+  const destroyAll = (): void => {
+    for (const lab of [...liveLabs]) {
+      try {
+        lab.destroySync();
+      } catch (e) {
+        process.stderr.write(`lab ${lab.id}: cleanup failed: ${(e as Error).message}\n`);
+      }
+    }
+  };
+  process.on('exit', destroyAll);
   const signals: readonly [NodeJS.Signals, number][] = [
     ['SIGINT', 2],
     ['SIGTERM', 15],
@@ -313,7 +394,7 @@ function installExitHooks(): void {
   ];
   for (const [sig, num] of signals) {
     process.on(sig, () => {
-      for (const lab of [...liveLabs]) lab.destroySync();
+      destroyAll();
       process.exit(128 + num);
     });
   }
@@ -878,6 +959,7 @@ export class Lab {
   /** Starts tcpdump on the switch bridge(s); one lab capture at a time (stopCapture ends it). */
   async startCapture(opts: CaptureOptions = {}): Promise<Capture> {
     if (this.capture?.running === true) throw new LabError('a lab capture is already running');
+    if (this.links > 1) bin('mergecap'); // fail now rather than at stopCapture
     const label = `capture-${++this.captureCount}`;
     const file = opts.file ?? path.join(this.dir, 'captures', `${label}.pcap`);
     const parts = await Promise.all(

@@ -11,6 +11,8 @@ import {
   deliveryEventJson,
   deliveryEventLine,
   deliveryStatsLine,
+  deliverFrame,
+  frameRef,
   type DeliveredMessage,
   type DeliveryEvent,
 } from '../../src/deliver/index.ts';
@@ -313,6 +315,23 @@ describe('DeliveryAssembler on crafted rings', () => {
       ['totempg:totempg.short_lengths', 'service:totempg.group_count', 'service:cpg.short', 'encapsulated:totemsrp.too_short'],
     );
     assert.deepEqual(tags(r.messages), [4, 6]);
+  });
+});
+
+describe('frame pipeline glue', () => {
+  it('feeds MCAST frames and ignores the rest', () => {
+    const a = new DeliveryAssembler();
+    const base = { tsSec: 100, tsNsec: 500_000_000, capLen: 0, origLen: 0, linkType: 1, data: new Uint8Array(0) };
+    assert.deepEqual(deliverFrame(a, { ...base, number: 1, status: 'ignored', ignoredReason: 'not udp' }), []);
+    const evs = deliverFrame(a, { ...base, number: 2, status: 'totem', totem: cpgMcast(R1, 1, 1, 7) });
+    assert.deepEqual(
+      evs.map((e) => e.kind),
+      ['ring', 'message'],
+    );
+    const m = evs[1]!;
+    assert.ok(m.kind === 'message');
+    assert.deepEqual([m.message.frames.first, m.message.time], [2, 100.5]);
+    assert.deepEqual(frameRef({ number: 3, tsSec: 1, tsNsec: 1000 }), { frame: 3, time: 1.000001 });
   });
 });
 

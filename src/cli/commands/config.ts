@@ -1,0 +1,70 @@
+/**
+ * `totemscope config check FILE [--addrs FILE | --live] [--json] [--corosync 2|3]`: the effective
+ * timers (value and origin), nodes, links, address selection and findings for a corosync.conf.
+ * Exit status 1 when there is an error finding, 2 when the inputs cannot be read.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { checkConfigText, parseIpAddrJson, renderReportText, reportToJson, type HostAddress } from '../../config/index.ts';
+import { liveHostAddresses, liveHostname } from '../../config/live.ts';
+
+function corosyncMajor(v: string): 2 | 3 {
+  if (v === '2' || v === '3') return Number(v) as 2 | 3;
+  throw new InvalidArgumentError('expected 2 or 3');
+}
+
+function fail(message: string): void {
+  process.stderr.write(`config check: ${message}\n`);
+  process.exitCode = 2;
+}
+
+export function register(program: Command): void {
+  const config = program.command('config').description('corosync.conf tools');
+  config
+    .command('check')
+    .description('parse corosync.conf; show effective totem timers (value and origin), nodes, links, address selection and findings')
+    .argument('<file>', 'corosync.conf')
+    .addOption(new Option('--addrs <file>', 'host addresses as `ip -j addr` JSON (address selection, local node, MTU)').conflicts('live'))
+    .option('--live', 'run `ip -j addr` on this host instead of --addrs')
+    .option('--hostname <name>', 'host name to find the local node (default: this host\'s name with --live)')
+    .option('--corosync <major>', 'corosync major version whose rules and defaults apply (2 or 3)', corosyncMajor, 3 as 2 | 3)
+    .addOption(new Option('--bind-rule <rule>', 'rule for the chosen address in the summary').choices(['corosync', 'safe'] as const).default('corosync' as const))
+    .option('--keep-aliases', 'safer rule: do not skip labelled alias addresses (eth0:1)')
+    .option('--json', 'print JSON instead of text')
+    .action((file, opts) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        fail((e as Error).message);
+        return;
+      }
+      let addrs: HostAddress[] | undefined;
+      if (opts.addrs !== undefined) {
+        let raw: string;
+        try {
+          raw = readFileSync(opts.addrs, 'utf8');
+        } catch (e) {
+          fail((e as Error).message);
+          return;
+        }
+        const parsed = parseIpAddrJson(raw);
+        if (parsed instanceof Error) return fail(`${opts.addrs}: ${parsed.message}`);
+        addrs = parsed;
+      } else if (opts.live === true) {
+        const live = liveHostAddresses();
+        if (live instanceof Error) return fail(live.message);
+        addrs = live;
+      }
+      const hostname = opts.hostname ?? (opts.live === true ? liveHostname() : undefined);
+      const report = checkConfigText(text, {
+        corosyncVersion: opts.corosync,
+        ...(addrs !== undefined ? { addrs } : {}),
+        ...(hostname !== undefined ? { hostname } : {}),
+        bindRule: opts.bindRule,
+        ignoreLabelledAliases: opts.keepAliases !== true,
+      });
+      process.stdout.write(opts.json === true ? `${JSON.stringify(reportToJson(report, file), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n` : renderReportText(report, file));
+      if (!report.ok) process.exitCode = 1;
+    });
+}
