@@ -4,6 +4,9 @@
  */
 import type { FieldDef } from '../dissectors/catalog.ts';
 import { ETH_FIELDS, FRAME_FIELDS, IPV4_FIELDS, IPV6_FIELDS, LINK_FIELDS, NULL_FIELDS, SLL_FIELDS, UDP_FIELDS, VLAN_FIELDS } from '../dissectors/net.ts';
+import { KNET_FIELDS } from '../dissectors/knet/fields.ts';
+import { CFG_FIELDS, CMAP_FIELDS, CPG_FIELDS, PLOAD_FIELDS, SERVICE_FIELDS, SYNC_FIELDS, VOTEQUORUM_FIELDS } from '../dissectors/services/fields.ts';
+import { TOTEMPG_FIELDS } from '../dissectors/totempg/fields.ts';
 import { TOTEMSRP_FIELDS } from '../dissectors/totemsrp/index.ts';
 import { ERROR_FIELDS, PIPELINE_FIELDS } from './decode/fields.ts';
 
@@ -22,6 +25,15 @@ const GROUPS: readonly FieldGroup[] = [
   PIPELINE_FIELDS,
   ERROR_FIELDS,
   TOTEMSRP_FIELDS,
+  KNET_FIELDS,
+  TOTEMPG_FIELDS,
+  SERVICE_FIELDS,
+  CPG_FIELDS,
+  VOTEQUORUM_FIELDS,
+  SYNC_FIELDS,
+  CMAP_FIELDS,
+  CFG_FIELDS,
+  PLOAD_FIELDS,
 ];
 
 function build(): Map<string, FieldDef> {

@@ -2,8 +2,8 @@
  * A bounded-memory distribution of non-negative samples (milliseconds).
  *
  * Exact quantiles while the sample count is small (the common forensic case: a few thousand token
- * hops); beyond `EXACT_LIMIT` the samples move into log-spaced buckets of ~1% relative width, so
- * memory stays flat whatever the capture length. `max` and `count` are always exact.
+ * hops); beyond `EXACT_LIMIT` the samples move into log-linear buckets of at most 1.6% relative
+ * width (1 µs resolution below 64 µs), so memory stays flat whatever the capture length. `max` and `count` are always exact.
  */
 
 export interface DistributionSummary {

@@ -31,8 +31,15 @@ export interface KnetLinkOptions {
   readonly pongTimeoutNs?: bigint;
   /** Expected ping interval (knet_ping_interval); only reported back, used for the down rule when given. */
   readonly pingIntervalNs?: bigint;
-  /** Pongs needed to call a link up again (knet pong_count, corosync default 2). */
+  /** knet pong_count (corosync default 2): the link comes up on the pong after this many. */
   readonly pongCount?: number;
+  /**
+   * Model knet 1.25's pong-timeout backoff (default true): the effective timeout is
+   * pong_timeout × backoff + 2 × latency, with backoff reset to 10 when the link is configured or
+   * goes down and decreased by 1 every second down to 1 (KN libknet/threads_heartbeat.c).
+   * false: a plain pong timeout.
+   */
+  readonly backoff?: boolean;
   /** Probes more than this apart start a new PMTUD round (default 5 s). */
   readonly pmtudRoundGapNs?: bigint;
   /** Cap on stored RTT samples per path (memory bound; default 100 000). */
@@ -156,6 +163,8 @@ interface PingPath {
   lastEmbeddedNs: bigint | null;
   readonly intervalsNs: number[];
   lastPongNs: bigint | null;
+  /** When knet's backoff was last reset to 10 (first ping on the path, or the last down). */
+  backoffResetNs: bigint | null;
   down: boolean;
   /** Pongs seen since the last down event. */
   upPongs: number;
@@ -209,6 +218,7 @@ function summarize(ns: readonly number[]): RttSummary | null {
 export class KnetLinkAnalyzer {
   readonly #pongTimeoutNs: bigint;
   readonly #pongCount: number;
+  readonly #backoff: boolean;
   readonly #roundGapNs: bigint;
   readonly #maxSamples: number;
   readonly #traffic = new Map<string, Traffic>();
@@ -222,6 +232,7 @@ export class KnetLinkAnalyzer {
   constructor(opts: KnetLinkOptions = {}) {
     this.#pongTimeoutNs = opts.pongTimeoutNs ?? 2_000_000_000n;
     this.#pongCount = opts.pongCount ?? 2;
+    this.#backoff = opts.backoff ?? true;
     this.#roundGapNs = opts.pmtudRoundGapNs ?? 5_000_000_000n;
     this.#maxSamples = opts.maxSamples ?? 100_000;
   }
@@ -296,6 +307,7 @@ export class KnetLinkAnalyzer {
         lastEmbeddedNs: null,
         intervalsNs: [],
         lastPongNs: null,
+        backoffResetNs: null,
         // knet starts every link down; `pongCount` pongs bring it up (the log's "is up").
         down: true,
         upPongs: 0,
@@ -309,6 +321,7 @@ export class KnetLinkAnalyzer {
   #onPing(o: KnetLinkObservation, link: number, seq: number, embeddedNs: bigint, timed: number): void {
     const p = this.#pingPath(link, o.src, o.dst);
     p.pings++;
+    p.backoffResetNs ??= o.timeNs;
     if (!timed) p.forcedPings++;
     p.outstanding.set(`${seq}|${embeddedNs}`, { sentNs: o.timeNs, embeddedNs });
     const offset = o.timeNs - embeddedNs;
@@ -338,21 +351,47 @@ export class KnetLinkAnalyzer {
     this.#checkGap(p, o.timeNs);
     p.lastPongNs = o.timeNs;
     if (p.down) {
+      // knet: received_pong counts pongs while down; the one after pong_count of them brings it up.
       p.upPongs++;
-      if (p.upPongs >= this.#pongCount) {
+      if (p.upPongs > this.#pongCount) {
         p.down = false;
         p.events.push({ kind: 'up', timeNs: o.timeNs });
       }
     }
   }
 
-  /** A gap longer than the pong timeout since the last pong means knet declared the link down. */
+  /** A gap longer than the (effective) pong timeout since the last pong: knet declared the link down. */
   #checkGap(p: PingPath, nowNs: bigint): void {
-    if (!p.down && p.lastPongNs !== null && nowNs - p.lastPongNs > this.#pongTimeoutNs) {
+    if (p.down || p.lastPongNs === null) return;
+    const downAt = this.#downTime(p);
+    if (downAt <= nowNs) {
       p.down = true;
       p.upPongs = 0;
-      p.events.push({ kind: 'down', timeNs: p.lastPongNs + this.#pongTimeoutNs });
+      p.backoffResetNs = downAt;
+      p.events.push({ kind: 'down', timeNs: downAt });
     }
+  }
+
+  /** Earliest time t after the last pong with t − lastPong ≥ timeout × backoff(t) + 2 × latency. */
+  #downTime(p: PingPath): bigint {
+    const last = p.lastPongNs!;
+    if (!this.#backoff) return last + this.#pongTimeoutNs;
+    const n = p.rttNs.length;
+    const latencyNs = n === 0 ? 0n : BigInt(Math.round(p.rttNs.reduce((a, b) => a + b, 0) / n));
+    const reset = p.backoffResetNs ?? last;
+    const second = 1_000_000_000n;
+    let best: bigint | undefined;
+    for (let b = 10; b >= 1; b--) {
+      // backoff is b during [reset + (10−b) s, reset + (11−b) s); 1 from reset + 9 s on.
+      const from = reset + BigInt(10 - b) * second;
+      const until = b === 1 ? undefined : from + second;
+      const need = last + this.#pongTimeoutNs * BigInt(b) + 2n * latencyNs;
+      const t = need > from ? need : from;
+      if (until === undefined || t < until) {
+        if (best === undefined || t < best) best = t;
+      }
+    }
+    return best!;
   }
 
   #expirePings(nowNs: bigint): void {

@@ -27,7 +27,7 @@ import type {
   RingId,
   TokenHoldCancel,
 } from '../../dissectors/totemsrp/types.ts';
-import { formatRingId } from '../../dissectors/totemsrp/types.ts';
+import { MESSAGE_TYPE_NAMES, formatRingId, type MessageType } from '../../dissectors/totemsrp/types.ts';
 import { Distribution, EMPTY_SUMMARY, round3 } from './distribution.ts';
 import type { DistributionSummary } from './distribution.ts';
 import { REPAIRED, REQUESTED, SEEN, SeqWindow, SeqWindowPool, WINDOW_SIZE, seqDiff } from './seqWindow.ts';
@@ -99,6 +99,16 @@ interface NodeState {
   leavesSinceRing: number;
   firstJoinSinceRing: number;
   addressFlips: number;
+  // Hot-path state kept on the node (no per-frame map lookups).
+  holdDist: Distribution | null;
+  gapDist: Distribution | null;
+  lastForwardTs: number;
+  lastForwardRing: Ring | null;
+  /** Last source address seen (fast path of the address check). */
+  lastSrc: string;
+  /** Token destination cache: address → nodeid. */
+  lastDstAddr: string;
+  lastDstNode: number;
 }
 
 interface PendingSweep {
@@ -182,7 +192,6 @@ class Ring {
   repLastSeq = -1;
   repUnchanged = 0;
   repVisits = 0;
-  readonly lastForward = new Map<number, number>();
   prevRtr: number[] = [];
   pin: PinState | null = null;
   pinSpare: PinState | null = null;
@@ -256,11 +265,10 @@ export class RingAnalyzer {
   private firstTs: number | null = null;
   private lastTs: number | null = null;
   private readonly frameCounts = { total: 0, totem: 0, knet_control: 0, fragment: 0, duplicate: 0, ignored: 0, error: 0 };
-  private readonly messageCounts: Record<string, number> = {};
+  private readonly messageCounts = new Float64Array(8);
   private readonly transports = new Set<string>();
+  private lastTransport: string | undefined = undefined;
 
-  private readonly holdDist = new Map<number, Distribution>();
-  private readonly gapDist = new Map<number, Distribution>();
   private readonly rotationDist = new Distribution();
   private readonly rotationActiveDist = new Distribution();
   private readonly idleHoldDist = new Distribution();
@@ -333,8 +341,13 @@ export class RingAnalyzer {
     const msg = frame.totem;
     if (msg === undefined) return;
     counts.totem++;
-    this.messageCounts[msg.kind] = (this.messageCounts[msg.kind] ?? 0) + 1;
-    if (frame.transport !== undefined && !this.transports.has(frame.transport)) this.transports.add(frame.transport);
+    const type = msg.header.type & 7;
+    this.messageCounts[type] = (this.messageCounts[type] ?? 0) + 1;
+    const transport = frame.transport;
+    if (transport !== this.lastTransport) {
+      this.lastTransport = transport;
+      if (transport !== undefined) this.transports.add(transport);
+    }
 
     if (this.pendingLosses.length > 0) this.checkPendingLosses(ts);
 
@@ -380,6 +393,13 @@ export class RingAnalyzer {
         leavesSinceRing: 0,
         firstJoinSinceRing: -Infinity,
         addressFlips: 0,
+        holdDist: null,
+        gapDist: null,
+        lastForwardTs: 0,
+        lastForwardRing: null,
+        lastSrc: '',
+        lastDstAddr: '',
+        lastDstNode: -1,
       };
       this.nodes.set(nodeid, n);
     }
@@ -393,7 +413,8 @@ export class RingAnalyzer {
     if (ts > n.lastSeen) n.lastSeen = ts;
     if (ts < n.firstSeen) n.firstSeen = ts;
     const ep = frame.endpoints;
-    if (trackAddress && ep !== undefined && nodeid !== 0) {
+    if (trackAddress && ep !== undefined && nodeid !== 0 && (ep.src !== n.lastSrc || frame.transport === 'knet')) {
+      n.lastSrc = ep.src;
       // knet sends each link from its own address and port; udp/udpu have one address per node.
       const linkKey = frame.transport === 'knet' ? String(ep.dstPort) : '';
       const cur = n.current.get(linkKey);
@@ -436,11 +457,15 @@ export class RingAnalyzer {
     this.emit({ type: 'address_change', at: change.at, change });
   }
 
-  private tokenDestination(frame: DecodedFrame, targetNodeid: number): number {
+  private tokenDestination(frame: DecodedFrame, targetNodeid: number, from: NodeState): number {
     if (frame.transport === 'knet') return targetNodeid !== 0 ? targetNodeid : -1;
     const dst = frame.endpoints?.dst;
     if (dst === undefined) return -1;
-    return this.ipToNode.get(dst) ?? -1;
+    if (dst === from.lastDstAddr && from.lastDstNode > 0) return from.lastDstNode;
+    const node = this.ipToNode.get(dst) ?? -1;
+    from.lastDstAddr = dst;
+    from.lastDstNode = node;
+    return node;
   }
 
   // ---------------------------------------------------------------- rings
@@ -519,7 +544,7 @@ export class RingAnalyzer {
 
   private onToken(frame: DecodedFrame, t: OrfToken, ts: number): void {
     const sender = t.header.nodeid;
-    this.heard(frame, sender, ts);
+    const senderNode = this.heard(frame, sender, ts);
     const r = this.ring(t.ringId, ts);
     const initial = t.tokenSeq === 0 && t.seq === 0 && t.aru === INITIAL_ARU;
     if (initial && r.formedAt === null && !r.tokenSeen) {
@@ -535,9 +560,8 @@ export class RingAnalyzer {
     this.becomeOperational(r, ts, t.seq);
     if (r.commitAddr !== null && !r.emitted && r.formedAt !== null) this.ringFormed(r, ts);
     this.addMember(r, sender, ts);
-    const dst = this.tokenDestination(frame, t.header.targetNodeid);
+    const dst = this.tokenDestination(frame, t.header.targetNodeid, senderNode);
     if (dst > 0) this.addMember(r, dst, ts);
-    const senderNode = this.node(sender, ts);
     if (senderNode.ring !== r && (senderNode.ring === null || senderNode.ring.seq <= r.seq)) senderNode.ring = r;
 
     if (r.tokenSeen) {
@@ -550,7 +574,7 @@ export class RingAnalyzer {
       }
       if (d < 0) return; // an older copy, out of order
       if (d === 1) {
-        this.hop(r, sender, ts, t);
+        this.hop(r, senderNode, ts, t);
       } else {
         this.tokenJump(r, d - 1, ts);
       }
@@ -561,7 +585,7 @@ export class RingAnalyzer {
       }
     }
     // Per-node forward gaps (what the node's token timer sees) and rotations at the reference node.
-    this.forwardGap(r, sender, ts);
+    this.forwardGap(r, senderNode, ts);
     this.rotation(r, sender, ts, t);
 
     this.rtr(r, t, sender, ts);
@@ -585,7 +609,8 @@ export class RingAnalyzer {
   }
 
   /** Hop T → T+1 both captured: the sender held the token for ts − arrival. */
-  private hop(r: Ring, sender: number, ts: number, t: OrfToken): void {
+  private hop(r: Ring, node: NodeState, ts: number, t: OrfToken): void {
+    const sender = node.nodeid;
     const holdMs = (ts - r.lastTokenTs) * 1000;
     // §6.3 step 4: the rep holds the token once seq was unchanged for seqno_unchanged_const visits.
     // When the capture began less than that many visits ago, an unchanged seq on every visit so far
@@ -601,25 +626,19 @@ export class RingAnalyzer {
       r.idleSinceRef = true;
       return;
     }
-    let d = this.holdDist.get(sender);
-    if (d === undefined) {
-      d = new Distribution();
-      this.holdDist.set(sender, d);
-    }
-    d.add(holdMs);
+    if (node.holdDist === null) node.holdDist = new Distribution();
+    node.holdDist.add(holdMs);
   }
 
-  private forwardGap(r: Ring, sender: number, ts: number): void {
-    const prev = r.lastForward.get(sender);
-    r.lastForward.set(sender, ts);
-    if (prev === undefined) return;
+  private forwardGap(r: Ring, node: NodeState, ts: number): void {
+    const sender = node.nodeid;
+    const prev = node.lastForwardRing === r ? node.lastForwardTs : -1;
+    node.lastForwardRing = r;
+    node.lastForwardTs = ts;
+    if (prev < 0) return;
     const gapMs = (ts - prev) * 1000;
-    let d = this.gapDist.get(sender);
-    if (d === undefined) {
-      d = new Distribution();
-      this.gapDist.set(sender, d);
-    }
-    d.add(gapMs);
+    if (node.gapDist === null) node.gapDist = new Distribution();
+    node.gapDist.add(gapMs);
     if (this.maxGap === null || gapMs > this.maxGap.gap_ms) this.maxGap = { at: t6(ts), node: sender, gap_ms: round3(gapMs) };
     if (this.warningMs !== null && this.tokenMs !== null && gapMs > this.warningMs) {
       const nm: NearMissJson = {
@@ -1445,6 +1464,15 @@ export class RingAnalyzer {
     };
   }
 
+  private messageCountsJson(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let type = 0; type < 6; type++) {
+      const count = this.messageCounts[type] ?? 0;
+      if (count > 0) out[MESSAGE_TYPE_NAMES[type as MessageType]] = count;
+    }
+    return out;
+  }
+
   /** End of input: settle pending state and build the report. The analyzer is spent afterwards. */
   finish(): AnalysisReport {
     const end = this.lastTs ?? 0;
@@ -1504,9 +1532,13 @@ export class RingAnalyzer {
         last_seen: t6(n.lastSeen),
         frames: n.frames,
       }));
-    const summaries = (m: Map<number, Distribution>): Record<string, DistributionSummary> => {
+    const summaries = (pick: (n: NodeState) => Distribution | null): Record<string, DistributionSummary> => {
       const out: Record<string, DistributionSummary> = {};
-      for (const k of [...m.keys()].sort((a, b) => a - b)) out[String(k)] = m.get(k)?.summary() ?? EMPTY_SUMMARY;
+      for (const k of [...this.nodes.keys()].sort((a, b) => a - b)) {
+        const d = this.nodes.get(k);
+        const dist = d === undefined ? null : pick(d);
+        if (dist !== null) out[String(k)] = dist.summary();
+      }
       return out;
     };
     const retransmitted: Record<string, number> = {};
@@ -1528,7 +1560,7 @@ export class RingAnalyzer {
         duration_s: first === null || last === null ? 0 : round3(last - first),
         transports: [...this.transports].sort(),
         frames: { ...this.frameCounts },
-        messages: { ...this.messageCounts },
+        messages: this.messageCountsJson(),
       },
       timers: {
         token_ms: this.tokenMs,
@@ -1543,9 +1575,9 @@ export class RingAnalyzer {
         rotation_measured_at: [...this.rotationRefs].sort((a, b) => a - b),
         rotation_ms: this.rotationDist.summary(),
         rotation_active_ms: this.rotationActiveDist.summary(),
-        hold_ms: summaries(this.holdDist),
+        hold_ms: summaries((n) => n.holdDist),
         idle_holds: { count: this.idleHoldDist.size, hold_ms: this.idleHoldDist.summary() },
-        gap_ms: summaries(this.gapDist),
+        gap_ms: summaries((n) => n.gapDist),
         max_gap: this.maxGap,
         retransmitted,
         near_misses: this.tokenMs === null ? null : [...this.nearMisses],

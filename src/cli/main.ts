@@ -16,6 +16,7 @@ export function buildProgram(): Command {
   registerRead(program);
   registerAnalyze(program);
   registerConfig(program);
+  registerSim(program);
   return program;
 }
 

@@ -13,9 +13,10 @@
  * service address in the same subnet can be picked: under 2.x the nodeid is then generated from
  * that address and the node rejoins as a different node.
  *
- * The safer rule (`rule: 'safe'`): an exact match wins; otherwise the first match in kernel order
- * that is not a labelled alias (`eth0:1`, with `ignoreLabelledAliases`), not `secondary`, not on a
- * down interface and not a deprecated/tentative IPv6 address; and always warn when several match.
+ * The safer rule (`rule: 'safe'`): an exact match wins; otherwise, among the matches that are not
+ * labelled aliases (`eth0:1`, with `ignoreLabelledAliases`), not on a down interface and not
+ * deprecated/tentative IPv6, the first primary one in kernel order, else the first of them; and
+ * always warn when several match.
  */
 
 export interface HostAddress {
@@ -181,14 +182,14 @@ export function selectBindAddress(bindnetaddr: string, addrs: readonly HostAddre
     return { bindnetaddr, rule, chosen: first, exact: false, matches, reason: `first address in kernel order whose network equals ${bindnetaddr}'s under ${first?.ifname ?? ''}'s /${first?.prefixlen ?? 0}` };
   }
   const ignoreAliases = opts.ignoreLabelledAliases ?? true;
-  const eligible = matches.filter((m) => {
+  const usable = matches.filter((m) => {
     const a = m.address;
-    return a.interfaceUp && !a.secondary && !a.deprecated && !a.tentative && !(ignoreAliases && isLabelledAlias(a));
+    return a.interfaceUp && !a.deprecated && !a.tentative && !(ignoreAliases && isLabelledAlias(a));
   });
-  const pick = eligible[0]?.address;
+  const pick = (usable.find((m) => !m.address.secondary) ?? usable[0])?.address;
   if (pick === undefined) {
     const first = matches[0]?.address;
-    return { bindnetaddr, rule, chosen: first, exact: false, matches, reason: 'no primary address on an up interface matches; falling back to the first match in kernel order' };
+    return { bindnetaddr, rule, chosen: first, exact: false, matches, reason: `every match is ${ignoreAliases ? 'a labelled alias, ' : ''}on a down interface or not yet usable; falling back to the first match in kernel order` };
   }
-  return { bindnetaddr, rule, chosen: pick, exact: false, matches, reason: `first primary${ignoreAliases ? ', unlabelled' : ''} address on an up interface in ${bindnetaddr}'s network (kernel order)` };
+  return { bindnetaddr, rule, chosen: pick, exact: false, matches, reason: `first ${pick.secondary ? '' : 'primary '}address on an up interface${ignoreAliases ? ', not a labelled alias,' : ''} in ${bindnetaddr}'s network (kernel order)` };
 }

@@ -434,6 +434,9 @@ export function validateConf(conf: CorosyncConf, eff: EffectiveConfig, opts: Val
         err('addr.local-missing', at(bindSrc), `Link ${l.linknumber}: the local node's address ${bind} is not configured on this host (knet binds to exactly this address)`, 'Configure the address on this host.');
         continue;
       }
+      if (usesIfaceCheck && !corosyncSel.exact && localNode !== undefined) {
+        err('addr.local-not-exact', at(bindSrc), `Link ${l.linknumber}: the local node's address ${bind} is not an address of this host; corosync binds to ${corosyncSel.chosen.address} (network match) but the nodelist names ${bind} as this node, so it never forms a membership (stays in GATHER)`, `Set ring${l.linknumber}_addr to this host's own address (${corosyncSel.chosen.address}?).`);
+      }
       if (usesIfaceCheck && !corosyncSel.exact && corosyncSel.matches.length > 1) {
         const list = corosyncSel.matches.map((m) => `${m.address.address}/${m.address.prefixlen} on ${m.address.label ?? m.address.ifname}${m.address.secondary ? ' (secondary)' : ''}`).join(', ');
         warn('addr.several-matches', at(bindSrc), `Link ${l.linknumber}: ${corosyncSel.matches.length} local addresses are in the network of ${bind} (${list}); corosync takes the first in kernel order, ${corosyncSel.chosen.address}. A floating service address in the cluster subnet can be taken instead of the node's own${v === 2 ? ' and, without an explicit nodeid, the node rejoins with a nodeid generated from it and splits the cluster' : ''}`, `Set the exact node address (ring${l.linknumber}_addr / bindnetaddr) instead of a network address${safeSel.chosen !== undefined && safeSel.chosen.address !== corosyncSel.chosen.address ? `; the safer rule would pick ${safeSel.chosen.address}` : ''}, and keep service addresses out of the cluster subnet.`);

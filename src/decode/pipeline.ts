@@ -10,6 +10,7 @@ import type { CaptureRecord } from '../../dissectors/capture/index.ts';
 import { WireError } from '../../dissectors/errors.ts';
 import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
 import { MESSAGE_TYPE_NAMES, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
+import { KnetDecoder, type KnetCryptoOptions, type KnetResult } from '../../dissectors/knet/index.ts';
 import { DEFAULT_COROSYNC_PORTS, classifyTransport, isCorosyncPort, type PortRange } from './ports.ts';
 import { PipelineStats } from './stats.ts';
 import type { DecodedFrame, FrameEndpoints, FrameStatus, Transport } from './types.ts';
@@ -17,6 +18,8 @@ import type { DecodedFrame, FrameEndpoints, FrameStatus, Transport } from './typ
 export interface PipelineOptions {
   /** UDP ports that carry corosync traffic (either side), default 5404-5412. */
   readonly ports?: PortRange;
+  /** knet authkeys (tried in order) and, when known from corosync.conf, the cipher and hash. */
+  readonly knet?: KnetCryptoOptions;
 }
 
 class Frame implements DecodedFrame {
@@ -33,6 +36,7 @@ class Frame implements DecodedFrame {
   error: WireError | undefined = undefined;
   ignoredReason: string | undefined = undefined;
   udp: UdpDatagram | undefined = undefined;
+  knet: KnetResult | undefined = undefined;
   private endpointsCache: FrameEndpoints | undefined = undefined;
 
   constructor(
@@ -60,9 +64,17 @@ export class FramePipeline {
   readonly stats = new PipelineStats();
   private readonly net = new NetDecoder();
   private readonly ports: PortRange;
+  private readonly knetOptions: KnetCryptoOptions;
+  private knetDecoder: KnetDecoder | undefined;
 
   constructor(opts: PipelineOptions = {}) {
     this.ports = opts.ports ?? DEFAULT_COROSYNC_PORTS;
+    this.knetOptions = opts.knet ?? {};
+  }
+
+  /** The knet layer's own counters (reassembly, duplicates, crypto), once knet traffic was seen. */
+  get knet(): KnetDecoder | undefined {
+    return this.knetDecoder;
   }
 
   decode(rec: CaptureRecord): DecodedFrame {
@@ -83,11 +95,7 @@ export class FramePipeline {
     f.transport = transport;
     this.stats.countTransport(transport);
 
-    if (transport === 'knet') {
-      // Decoding knet is a later layer; the frame is recognised and counted as knet.
-      this.stats.countType('knet', 'packet');
-      return this.finish(f, 'knet-control');
-    }
+    if (transport === 'knet') return this.decodeKnet(f, d);
     if (transport === 'unknown') {
       const base = d.payloadOffset >= 0 ? d.payloadOffset : 0;
       return this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
@@ -96,6 +104,36 @@ export class FramePipeline {
     if (m instanceof WireError) return this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m);
     f.totem = m;
     this.stats.countType(transport, MESSAGE_TYPE_NAMES[m.header.type]);
+    return this.finish(f, 'totem');
+  }
+
+  private decodeKnet(f: Frame, d: UdpDatagram): DecodedFrame {
+    this.knetDecoder ??= new KnetDecoder({ ...this.knetOptions, basePort: this.ports.min <= 5405 && this.ports.max >= 5405 ? 5405 : this.ports.min });
+    const e = f.endpoints!;
+    const k = this.knetDecoder.decode(d.payload, { src: e.src, dst: e.dst, srcPort: d.srcPort, dstPort: d.dstPort, timeNs: { sec: f.tsSec, nsec: f.tsNsec } });
+    f.knet = k;
+    if (k.kind === 'error') return this.fail(f, d.payloadOffset >= 0 ? k.error.rebase(d.payloadOffset) : k.error);
+    if (k.kind !== 'data') {
+      this.stats.countType('knet', k.kind);
+      return this.finish(f, 'knet-control');
+    }
+    if (k.status === 'fragment_pending') {
+      this.stats.countType('knet', 'fragment');
+      return this.finish(f, 'fragment');
+    }
+    if (k.status === 'duplicate') {
+      this.stats.countType('knet', 'duplicate');
+      return this.finish(f, 'duplicate');
+    }
+    if (k.data.channel !== 0 || k.userData === undefined) {
+      // Channel 1 is libnozzle (an IP tunnel), not Totem.
+      this.stats.countType('knet', `channel ${k.data.channel}`);
+      return this.finish(f, 'knet-control');
+    }
+    const m = decodeTotem(k.userData);
+    if (m instanceof WireError) return this.fail(f, m);
+    f.totem = m;
+    this.stats.countType('knet', MESSAGE_TYPE_NAMES[m.header.type]);
     return this.finish(f, 'totem');
   }
 

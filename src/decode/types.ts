@@ -10,6 +10,7 @@
 import type { CaptureRecord } from '../../dissectors/capture/reader.ts';
 import type { WireError } from '../../dissectors/errors.ts';
 import type { UdpDatagram } from '../../dissectors/net.ts';
+import type { KnetResult } from '../../dissectors/knet/index.ts';
 import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 
 export type Transport = 'udp' | 'udpu' | 'knet' | 'unknown';
@@ -57,4 +58,6 @@ export interface DecodedFrame {
   readonly record?: CaptureRecord | undefined;
   /** The UDP datagram, when the frame carried (or completed) one. */
   readonly udp?: UdpDatagram | undefined;
+  /** The knet layer's view of the datagram (transport knet). */
+  readonly knet?: KnetResult | undefined;
 }

@@ -22,7 +22,7 @@ import { printableName } from '../../dissectors/totempg/group.ts';
 import { parseTotempg } from '../../dissectors/totempg/packet.ts';
 import { TotempgReassembler, type AssembledPiece, type IncompletePiece, type PieceOrigin } from '../../dissectors/totempg/reassembly.ts';
 import { decodeTotem as decodeTotemMessage } from '../../dissectors/totemsrp/index.ts';
-import { ENCAPSULATED, type Mcast, type RingId, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
+import { ENCAPSULATED, formatRingId, type Mcast, type RingId, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import type { DeliveredMessage, DeliveryEvent, DeliveryStats, FrameRef, IncompleteMessage, IncompleteReason } from './types.ts';
 
 export interface DeliveryAssemblerOptions {
@@ -376,7 +376,12 @@ export class DeliveryAssembler {
         this.error(ring.id, e, 'encapsulated', error);
         return;
       }
-      const innerRing = ringKey(inner.ringId) === ring.key ? undefined : this.ringFor(inner.ringId, false);
+      if (ringKey(inner.ringId) === ring.key) {
+        // Recovery copies carry old-ring messages; a copy of the ring's own message is malformed.
+        this.error(ring.id, e, 'encapsulated', new WireError('deliver.encapsulated_same_ring', 25, `recovery copy on ring ${formatRingId(ring.id)} wraps a message of the same ring`));
+        return;
+      }
+      const innerRing = this.ringFor(inner.ringId, false);
       if (innerRing === undefined) {
         this.stats.recoveryDuplicates++;
         return;

@@ -1,5 +1,6 @@
 /** One frame as the user sees it: the summary line and the full field tree. */
 import { node, type FieldNode } from '../../dissectors/catalog.ts';
+import { knetSummary, knetTree } from '../../dissectors/knet/index.ts';
 import { netTree } from '../../dissectors/net.ts';
 import { totemSummary, totemTree } from '../../dissectors/totemsrp/index.ts';
 import { ERROR_FIELDS, PIPELINE_FIELDS } from '../decode/fields.ts';
@@ -15,6 +16,7 @@ export function frameTree(f: DecodedFrame): FieldNode[] {
   if (f.error !== undefined) {
     out.push(node(ERROR_FIELDS.code, f.error.code), node(ERROR_FIELDS.offset, f.error.offset), node(ERROR_FIELDS.message, f.error.message));
   }
+  if (f.knet !== undefined) out.push(...knetTree(f.knet));
   if (f.totem !== undefined) out.push(...totemTree(f.totem, { transport: f.transport ?? 'unknown' }));
   return out;
 }
@@ -29,16 +31,23 @@ function info(f: DecodedFrame): string {
   switch (f.status) {
     case 'totem':
       return f.totem !== undefined ? totemSummary(f.totem) : '';
+    case 'knet-control':
+    case 'fragment':
+    case 'duplicate':
+      if (f.knet !== undefined) return knetSummary(f.knet);
+      break;
     case 'error':
       return `[Malformed: ${f.error?.code ?? '?'} at byte ${f.error?.offset ?? '?'}] ${f.error?.message ?? ''}`;
+  }
+  switch (f.status) {
     case 'fragment':
       return '[IP fragment, held for reassembly]';
     case 'ignored':
       return `[not corosync: ${f.ignoredReason ?? ''}]`;
-    case 'knet-control':
-      return 'knet';
     case 'duplicate':
       return '[duplicate]';
+    default:
+      return '';
   }
 }
 

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CaptureReader, isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
+import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
 import { FramePipeline } from '../decode/pipeline.ts';
 import type { PortRange } from '../decode/ports.ts';
 import type { DecodedFrame } from '../decode/types.ts';
@@ -29,13 +30,16 @@ export interface ReadConfig {
   readonly count?: number;
   readonly filter?: DisplayFilter;
   readonly ports?: PortRange;
+  readonly knet?: KnetCryptoOptions;
   /** Also show frames that are not corosync traffic (ARP, other UDP ports, ...). */
   readonly all: boolean;
 }
 
 export interface ReadResult {
-  /** True when the input was read to its end (exit status 0). */
+  /** True when the input was read to its end. */
   readonly complete: boolean;
+  /** Frames of encrypted knet traffic that could not be decrypted (no key, wrong key, corrupted). */
+  readonly undecryptable: number;
   readonly framesRead: number;
   readonly framesShown: number;
   readonly problem?: string;
@@ -45,7 +49,10 @@ const READ_CHUNK = 1 << 20;
 
 export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writable): Promise<ReadResult> {
   const out = new LineWriter(stdout);
-  const pipeline = new FramePipeline(cfg.ports === undefined ? {} : { ports: cfg.ports });
+  const pipeline = new FramePipeline({
+    ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
+    ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
+  });
   const reader = new CaptureReader();
   let shown = 0;
   let firstTime: { sec: number; nsec: number } | undefined;
@@ -111,7 +118,12 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
     stderr.write(`totemscope: ${problem}\n`);
     stderr.write(`totemscope: ${pipeline.stats.frames} frames were read before the error\n`);
   }
-  const base = { complete: problem === undefined, framesRead: pipeline.stats.frames, framesShown: shown };
+  let undecryptable = 0;
+  for (const [code, n] of pipeline.stats.errorsByCode) if (code.startsWith('knet.crypto.')) undecryptable += n;
+  if (undecryptable > 0) {
+    stderr.write(`totemscope: ${undecryptable} encrypted knet frames could not be decrypted (see knet.crypto.* in --stats); give the cluster's authkey with --key\n`);
+  }
+  const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: shown };
   return problem === undefined ? base : { ...base, problem };
 }
 

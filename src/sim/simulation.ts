@@ -276,7 +276,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     framesSent++;
     if (msg.kind === 'orf_token') {
       tokenHops++;
-      if (msg.ringId.rep === from) {
+      if (msg.ringId.rep === from && to !== from) {
         const key = ringKey(msg.ringId);
         const last = lastRepTokenAt.get(key);
         if (last !== undefined && rotationSamples.length < 100000) rotationSamples.push(now - last);

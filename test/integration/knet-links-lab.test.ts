@@ -13,7 +13,7 @@ import { requireLabPrerequisites, sleep, withLab } from '../lab/index.ts';
 
 requireLabPrerequisites();
 
-test('knet lab, two links: cutting link 0 shows lost pongs, traffic on link 1, down/up as corosync logs', { timeout: 240_000 }, async () => {
+test('knet lab, two links: cutting link 0 shows lost pongs, traffic on link 1, down/up as corosync logs', { timeout: 240_000 }, async (t) => {
   await withLab({ nodes: 3, transport: 'knet', links: 2, linkPriority: [2, 1], crypto: { cipher: 'aes256', hash: 'sha256' } }, async (lab) => {
     await lab.startCapture({ filter: 'udp' });
     await lab.start();
@@ -21,7 +21,7 @@ test('knet lab, two links: cutting link 0 shows lost pongs, traffic on link 1, d
     await sleep(3000);
     const cutAt = Date.now();
     const fault = await lab.cutLink(3, 0);
-    const load = lab.cpgClient(1, { count: 40, rate: 10, sizes: [200], waitMembers: 1 });
+    const load = lab.cpgClient(1, { count: 40, rate: 10, sizes: [200], waitMembers: 1, exitWhenSent: true });
     await sleep(6000);
     await fault.remove();
     const restoredAt = Date.now();
@@ -64,6 +64,7 @@ test('knet lab, two links: cutting link 0 shows lost pongs, traffic on link 1, d
     const dUp = Number(ourUp.timeNs / 1_000_000n) - up.time;
     assert.ok(Math.abs(dDown) <= slack, `down: capture ${dDown} ms from the log (interval ${intervalMs} ms, timeout ${timeoutMs} ms)`);
     assert.ok(Math.abs(dUp) <= slack, `up: capture ${dUp} ms from the log`);
+    t.diagnostic(`down ${dDown} ms, up ${dUp} ms from corosync's log; ${path.lostPongs} lost pongs; ${link1DataDuringCut} data packets on link 1 during the cut`);
     // Traffic moved to link 1 while link 0 was down.
     assert.ok(link1DataDuringCut > 0, 'data on link 1 during the cut');
     const link1 = report.traffic.filter((t) => t.link === 1 && (t.from === 3 || t.to === 3));

@@ -45,9 +45,9 @@
  * - `stop(nodeId, timeoutMs = 15000)` SIGTERM + wait (SIGKILL after timeout); `kill(nodeId)` SIGKILL
  *   + wait; `restart(nodeId, { kill? })`; `isRunning(nodeId)`; `pid(nodeId)`.
  * Inside a node (network + mount namespace, corosync running or not)
- * - `exec(nodeId, argv, { check = true, input?, timeoutMs = 30000 }): Promise<ExecResult>`
- *   ({ code, signal, stdout, stderr }); argv[0] resolved on PATH + /usr/sbin.
- * - `spawn(nodeId, argv, { stdout?, stderr?, env?, cwd? }): LabProcess & { stdoutPath, stderrPath }`
+ * - `exec(nodeId, argv, { check = true, input?, timeoutMs = 30000, env?, cwd = process.cwd() })`
+ *   → Promise<ExecResult> ({ code, signal, stdout, stderr }); argv[0] resolved on PATH + /usr/sbin.
+ * - `spawn(nodeId, argv, { stdout?, stderr?, env?, cwd = process.cwd() }): LabProcess & { stdoutPath, stderrPath }`
  *   — long-running process (e.g. a totemscope node on an extra node); stopped by destroy().
  *   LabProcess: `pid`, `running`, `exit`, `exited`, `signal(sig)`, `wait(timeoutMs)`, `stop(sig, graceMs)`.
  * - `cmap(nodeId, prefix = '')` → Record<key, number | string> (`corosync-cmapctl -b`; integer and
@@ -325,7 +325,7 @@ export class CpgClient {
   /** Polls the log until a line matches; returns the match. */
   async waitFor(re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
-    const flags = re.flags.includes('m') ? re.flags : `${re.flags}m`;
+    const flags = `${re.flags.replace(/[gym]/g, '')}m`;
     const multi = new RegExp(re.source, flags);
     for (;;) {
       const m = multi.exec(this.text());
@@ -701,10 +701,11 @@ export class Lab {
     n.holder = proc;
   }
 
-  private nsenter(nodeId: number): string[] {
+  /** nsenter into the node's holder; keeps the working directory (nsenter -m would reset it to /). */
+  private nsenter(nodeId: number, cwd: string = process.cwd()): string[] {
     const holder = this.node(nodeId).holder;
     if (holder === undefined || !holder.running) throw new LabError(`node ${nodeId}: namespace holder not running`);
-    return [bin('nsenter'), '-t', String(holder.pid), '-m', '-n', '--'];
+    return [bin('nsenter'), '-t', String(holder.pid), '-m', '-n', `--wd=${cwd}`, '--'];
   }
 
   private resolveArgv(argv: readonly string[]): string[] {
@@ -815,8 +816,8 @@ export class Lab {
    * Runs argv inside the node's network and mount namespace (argv[0] resolved on the host PATH
    * plus /usr/sbin). Rejects on a non-zero exit unless `check: false`.
    */
-  exec(nodeId: number, argv: readonly string[], opts: RunOptions = {}): Promise<ExecResult> {
-    return run([...this.nsenter(nodeId), ...this.resolveArgv(argv)], opts);
+  exec(nodeId: number, argv: readonly string[], opts: RunOptions & { readonly cwd?: string } = {}): Promise<ExecResult> {
+    return run([...this.nsenter(nodeId, opts.cwd), ...this.resolveArgv(argv)], opts);
   }
 
   /**
@@ -832,15 +833,11 @@ export class Lab {
     const n = this.node(nodeId);
     const stdoutPath = opts.stdout ?? path.join(n.dir, `proc-${k}.out`);
     const stderrPath = opts.stderr ?? path.join(n.dir, `proc-${k}.err`);
+    const [cmd, ...args] = [...this.nsenter(nodeId, opts.cwd), ...this.resolveArgv(argv)];
     const outFd = openSync(stdoutPath, 'a');
     const errFd = openSync(stderrPath, 'a');
-    const [cmd, ...args] = [...this.nsenter(nodeId), ...this.resolveArgv(argv)];
     try {
-      const child = spawn(cmd ?? 'nsenter', args, {
-        stdio: ['ignore', outFd, errFd],
-        env: opts.env ?? process.env,
-        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-      });
+      const child = spawn(cmd ?? 'nsenter', args, { stdio: ['ignore', outFd, errFd], env: opts.env ?? process.env });
       const proc = this.track(new LabProcess(`${argv[0] ?? '?'} on n${nodeId}`, child));
       return Object.assign(proc, { stdoutPath, stderrPath });
     } finally {
@@ -946,8 +943,9 @@ export class Lab {
   /** Polls the node's log (from `fromMark`, see logMark) until re matches; returns the match (index relative to fromMark). */
   async waitForLog(nodeId: number, re: RegExp, timeoutMs = 20_000, fromMark = 0): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
+    const once = new RegExp(re.source, re.flags.replace(/[gy]/g, '')); // no lastIndex state between polls
     for (;;) {
-      const m = re.exec(this.log(nodeId).slice(fromMark));
+      const m = once.exec(this.log(nodeId).slice(fromMark));
       if (m !== null) return m;
       if (Date.now() > deadline) throw new LabError(`node ${nodeId}: ${re} not in corosync log within ${timeoutMs} ms`);
       await sleep(50);

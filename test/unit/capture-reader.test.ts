@@ -370,3 +370,20 @@ test('the carry buffer stays bounded by the largest record, not by the input', (
   assert.equal(n, 2000);
   assert.ok(maxCarry <= 2 * rec.length, `carry grew to ${maxCarry}`);
 });
+
+test("readCaptureFile('-') reads standard input (as in tcpdump -w - | totemscope read -)", async () => {
+  const { spawn } = await import('node:child_process');
+  const { pathToFileURL } = await import('node:url');
+  const mod = pathToFileURL(new URL('../../dissectors/capture/index.ts', import.meta.url).pathname).href;
+  const script = `const m = await import(${JSON.stringify(mod)}); let n = 0; const s = await m.readCaptureFile('-', () => n++); console.log(JSON.stringify({ n, format: s.format, bytes: s.bytes }));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const bytes = load('net-any-sll2.pcap');
+  // Written in small pieces, like a live pipe.
+  for (let o = 0; o < bytes.length; o += 1000) child.stdin.write(bytes.subarray(o, o + 1000));
+  child.stdin.end();
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out), { n: readChunks(bytes, []).recs.length, format: 'pcap', bytes: bytes.length });
+});

@@ -309,10 +309,11 @@ describe('DeliveryAssembler on crafted rings', () => {
     const badGroup = mcast(R1, 2, 1, totempgPayload([new Uint8Array([0x40, 0])], { raw: true }));
     const badCpg = mcast(R1, 3, 1, totempgPayload([new Uint8Array(20).fill(0).map((_, i) => (i === 2 ? 2 : 0))]));
     const badEnc = mcast(R2, 1, 1, new Uint8Array(10), 1);
-    const r = run(feed([bad, badGroup, badCpg, cpgMcast(R1, 4, 1, 4), badEnc, cpgMcast(R2, 2, 1, 6)]));
+    const selfEnc = recoveryCopy(R2, 2, 1, cpgMcast(R2, 9, 1, 9));
+    const r = run(feed([bad, badGroup, badCpg, cpgMcast(R1, 4, 1, 4), badEnc, selfEnc, cpgMcast(R2, 3, 1, 6)]));
     assert.deepEqual(
       r.kinds('error').map((e) => (e.kind === 'error' ? `${e.error.layer}:${e.error.error.code}` : '')),
-      ['totempg:totempg.short_lengths', 'service:totempg.group_count', 'service:cpg.short', 'encapsulated:totemsrp.too_short'],
+      ['totempg:totempg.short_lengths', 'service:totempg.group_count', 'service:cpg.short', 'encapsulated:totemsrp.too_short', 'encapsulated:deliver.encapsulated_same_ring'],
     );
     assert.deepEqual(tags(r.messages), [4, 6]);
   });

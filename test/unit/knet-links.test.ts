@@ -65,8 +65,8 @@ test('knet-plain.pcap: PMTUD settles on 1500, i.e. knet data MTU 1446 as corosyn
   assert.equal(knetDataMtu(1500, { hashLength: 20 }), 1426);
 });
 
-test('a link whose pongs stop goes down after the pong timeout and up after pong_count pongs', () => {
-  const a = new KnetLinkAnalyzer({ pongTimeoutNs: 2_000_000_000n, pongCount: 2 });
+test('a link whose pongs stop goes down after the pong timeout and up after pong_count pongs (plain timeout)', () => {
+  const a = new KnetLinkAnalyzer({ pongTimeoutNs: 2_000_000_000n, pongCount: 2, backoff: false });
   const t0 = 1_800_000_000_000_000_000n;
   const ms = (x: number): bigint => t0 + BigInt(x) * 1_000_000n;
   const ping = (seq: number, sec: number, type: 0x81 | 0x82): KnetResult => ({
@@ -88,11 +88,43 @@ test('a link whose pongs stop goes down after the pong timeout and up after pong
   assert.deepEqual(
     path.events.map((e) => [e.kind, Number((e.timeNs - t0) / 1_000_000n)]),
     [
-      ['up', 1001],
+      ['up', 2001], // knet: the pong after pong_count (2) pongs
       ['down', 6001], // last pong at 4001 + 2 s
-      ['up', 11001],
+      ['up', 12001],
     ],
   );
   assert.equal(path.rtt?.samples, 15);
   assert.equal(path.rtt?.p50Ms, 1);
+});
+
+test('knet backoff model: the effective pong timeout starts at 10x and decays by one per second', () => {
+  const t0 = 1_800_000_000_000_000_000n;
+  const s = (x: number): bigint => t0 + BigInt(Math.round(x * 1000)) * 1_000_000n;
+  const obs = (kind: 'ping' | 'pong', at: number, sec: number): KnetLinkObservation => ({
+    timeNs: s(at),
+    src: kind === 'ping' ? '192.0.2.1' : '192.0.2.2',
+    dst: kind === 'ping' ? '192.0.2.2' : '192.0.2.1',
+    result: {
+      kind,
+      ping: { header: { version: 1, type: kind === 'ping' ? 0x81 : 0x82, node: kind === 'ping' ? 1 : 2, pad1: 0, pad2: 0 }, link: 0, timeSec: BigInt(sec), timeNsec: 0n, seqNum: 1, timed: 1 },
+      timeNs: 0n,
+      link: 0,
+      crypto: { cipher: 'none', hash: 'none', keyIndex: -1, hmacOk: false },
+      expired: [],
+    },
+  });
+  const a = new KnetLinkAnalyzer({ pongTimeoutNs: 500_000_000n });
+  // Pings every 0.25 s for 3 s, answered; then silence (pings continue, no pongs) until 20 s.
+  for (let i = 0; i * 0.25 < 20; i++) {
+    a.add(obs('ping', i * 0.25, i));
+    if (i * 0.25 < 3) a.add(obs('pong', i * 0.25, i));
+  }
+  const [path] = a.report().pings;
+  const events = path!.events.map((e) => [e.kind, Number((e.timeNs - t0) / 1_000_000n)]);
+  // Last pong at 2.75 s. backoff b is 10 − floor(t − 0 s): at t = 4.5 s b = 6 → 2.75 + 3.0 = 5.75 > 5;
+  // b = 5 from 5 s: 2.75 + 2.5 = 5.25 ⇒ down at 5.25 s.
+  assert.deepEqual(events, [
+    ['up', 500],
+    ['down', 5250],
+  ]);
 });

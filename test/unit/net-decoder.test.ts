@@ -170,7 +170,7 @@ test('IPv6 extension headers are skipped, bounded and checked', () => {
   errOf(nd.decode(rec(eth6(60, chain))), 'ipv6.too_many_ext_headers', 54 + 8 * 8);
   // payload length past the frame
   const pl = eth6(17, u);
-  pl[14 + 5] += 10;
+  pl[14 + 5] = pl[14 + 5]! + 10;
   errOf(nd.decode(rec(pl)), 'ipv6.bad_payload_length', 18);
   const r = nd.decode(rec(eth6(58, new Uint8Array(8))));
   assert.ok(!(r instanceof WireError) && r.kind === 'ignored' && /ICMPv6/.test(r.reason));
@@ -211,7 +211,7 @@ test('reassembly: overlaps with other bytes, conflicting ends, too large', () =>
   const dgram = udpPacket(payload(2000));
   nd.decode(rec(eth4(dgram.subarray(0, 1480), { id: 1, more: true })));
   const other = dgram.slice(1472, 2008);
-  other[3] ^= 0xff;
+  other[3] = other[3]! ^ 0xff;
   errOf(nd.decode(rec(eth4(other, { id: 1, offset: 1472 }))), 'ip.reassembly_overlap', 20);
   const gone = nd.flushIncomplete();
   assert.equal(gone.length, 1);

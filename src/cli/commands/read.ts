@@ -1,9 +1,29 @@
 /** `totemscope read FILE`: decode a capture like `tshark -r`. */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
 import { isKnownField } from '../../catalog.ts';
 import { parsePortRange } from '../../decode/ports.ts';
 import { compileFilter, FilterSyntaxError, type DisplayFilter } from '../../filter/displayFilter.ts';
 import { runRead, type ReadConfig } from '../../read/run.ts';
+
+/** Exit statuses: 0 read to the end; 1 truncated/corrupt capture; 2 usage; 3 knet traffic that could not be decrypted. */
+const EXIT_UNREADABLE = 1;
+const EXIT_USAGE = 2;
+const EXIT_UNDECRYPTABLE = 3;
+
+const KNET_CIPHERS = ['none', 'aes128', 'aes192', 'aes256'] as const;
+const KNET_HASHES = ['none', 'md5', 'sha1', 'sha256', 'sha384', 'sha512'] as const;
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** Reads an authkey; errors name the file, never the bytes. */
+function readAuthkey(path: string): Uint8Array {
+  const key = readFileSync(path);
+  if (key.length === 0) throw new Error(`authkey ${path} is empty`);
+  return new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
+}
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -24,6 +44,9 @@ export function register(program: Command): void {
     .option('--stats', 'no per-frame output: a closing table of frames by transport and type, errors by code')
     .option('--all', 'also list frames that are not corosync traffic')
     .option('--ports <range>', 'UDP ports carrying corosync traffic (either side)', '5404-5412')
+    .option('-k, --key <file>', 'knet authkey file (repeatable, tried in order; never printed)', collect, [] as string[])
+    .addOption(new Option('--cipher <cipher>', 'knet crypto_cipher, when known (else detected per packet)').choices(KNET_CIPHERS))
+    .addOption(new Option('--hash <hash>', 'knet crypto_hash, when known (else detected per packet)').choices(KNET_HASHES))
     .action(async (file, opts) => {
       let filter: DisplayFilter | undefined;
       if (opts.filter !== undefined) {
@@ -32,7 +55,7 @@ export function register(program: Command): void {
         } catch (e) {
           if (e instanceof FilterSyntaxError) {
             process.stderr.write(`totemscope: bad display filter: ${e.message}\n`);
-            process.exitCode = 2;
+            process.exitCode = EXIT_USAGE;
             return;
           }
           throw e;
@@ -45,10 +68,16 @@ export function register(program: Command): void {
         hex: opts.hex === true,
         all: opts.all === true,
         ports: parsePortRange(opts.ports),
+        knet: {
+          keys: opts.key.map(readAuthkey),
+          ...(opts.cipher !== undefined ? { cipher: opts.cipher } : {}),
+          ...(opts.hash !== undefined ? { hash: opts.hash } : {}),
+        },
         ...(opts.count !== undefined ? { count: opts.count } : {}),
         ...(filter !== undefined ? { filter } : {}),
       };
       const result = await runRead(cfg, process.stdout, process.stderr);
-      if (!result.complete) process.exitCode = 1;
+      if (!result.complete) process.exitCode = EXIT_UNREADABLE;
+      else if (result.undecryptable > 0) process.exitCode = EXIT_UNDECRYPTABLE;
     });
 }
