@@ -63,6 +63,9 @@ export interface UdpDatagram {
   readonly reassembledFrom?: readonly number[] | undefined;
   /** IPv4 TTL or IPv6 hop limit (of the first fragment when reassembled). */
   readonly ttl: number;
+  /** `formatIp(src)` / `formatIp(dst)`, computed from the frame without making address views (cached). */
+  readonly srcText: string;
+  readonly dstText: string;
 }
 
 export type NetResult =
@@ -295,6 +298,8 @@ export class NetDecoder {
         udpLength: ulen,
         reassembledFrom: r.frames,
         ttl: r.ttl,
+        srcText: formatIp(r.src),
+        dstText: formatIp(r.dst),
       },
     };
   }
@@ -337,6 +342,12 @@ class FrameDatagram implements UdpDatagram {
   get dst(): Uint8Array {
     return (this.dstView ??= this.frame.subarray(this.dstOffset, this.dstOffset + (this.ipVersion === 4 ? 4 : 16)));
   }
+  get srcText(): string {
+    return formatIpAt(this.frame, this.srcOffset, this.ipVersion === 4 ? 4 : 16);
+  }
+  get dstText(): string {
+    return formatIpAt(this.frame, this.dstOffset, this.ipVersion === 4 ? 4 : 16);
+  }
 }
 
 function fragment(ipVersion: 4 | 6, ipId: number, offset: number, more: boolean): FragmentResult {
@@ -354,12 +365,17 @@ const v4Cache = new Map<number, string>();
 
 /** 192.0.2.1, or RFC 5952 text for a 16-byte address. */
 export function formatIp(addr: Uint8Array): string {
-  if (addr.length === 4) {
-    const key = addr[0]! * 0x1000000 + ((addr[1]! << 16) | (addr[2]! << 8) | addr[3]!);
+  return formatIpAt(addr, 0, addr.length);
+}
+
+/** `formatIp` of b[off, off + len) without a view; IPv4 texts are cached (a capture has few hosts). */
+export function formatIpAt(b: Uint8Array, off: number, len: number): string {
+  if (len === 4) {
+    const key = b[off]! * 0x1000000 + ((b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!);
     if (key === lastV4Key) return lastV4Text;
     let s = v4Cache.get(key);
     if (s === undefined) {
-      s = formatIpv4(addr);
+      s = formatIpv4(b, off);
       if (v4Cache.size >= 4096) v4Cache.clear();
       v4Cache.set(key, s);
     }
@@ -367,8 +383,8 @@ export function formatIp(addr: Uint8Array): string {
     lastV4Text = s;
     return s;
   }
-  if (addr.length === 16) return formatIpv6(addr);
-  return Array.from(addr, (x) => x.toString(16).padStart(2, '0')).join(':');
+  if (len === 16) return formatIpv6(b, off);
+  return Array.from(b.subarray(off, off + len), (x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 // ---- field catalog and trees ----

@@ -188,6 +188,24 @@ export class TotempgReassembler {
     return { complete, incomplete };
   }
 
+  /** Origin of the first piece of `nodeid`'s message in progress, if any. */
+  pendingOrigin(nodeid: number): PieceOrigin | undefined {
+    return this.pending.get(nodeid)?.first;
+  }
+
+  /** Senders with a message in progress. */
+  pendingSenders(): number[] {
+    return [...this.pending.keys()];
+  }
+
+  /** Ends one sender's message in progress (the sender left) and reports it. */
+  flushSender(nodeid: number, reason: IncompleteReason): IncompletePiece | undefined {
+    const p = this.pending.get(nodeid);
+    if (p === undefined) return undefined;
+    this.drop(nodeid);
+    return this.report(nodeid, p, reason);
+  }
+
   /** Ends every message in progress (ring change, end of capture) and reports it. */
   flush(reason: IncompleteReason): IncompletePiece[] {
     const out: IncompletePiece[] = [];

@@ -40,6 +40,7 @@ import {
   type CaptureGapJson,
   type ChangeClassification,
   type GatherJson,
+  type KnetLinksJson,
   type MembershipJson,
   type NearMissJson,
   type PinnedAruJson,
@@ -48,6 +49,7 @@ import {
   type TokenLossJson,
 } from './types.ts';
 import { buildVerdict } from './verdict.ts';
+import { KnetLinkAnalyzer, type KnetLinkOptions, type KnetLinksReport } from './knetLinks.ts';
 
 const INITIAL_ARU = 0xffffffff;
 const DEFAULT_SEQNO_UNCHANGED = 30;
@@ -294,6 +296,8 @@ export class RingAnalyzer {
 
   private readonly addressChanges: AddressChangeJson[] = [];
   private readonly events: AnalysisEvent[] = [];
+  /** knet link statistics (knetLinks.ts), created on the first knet frame. */
+  private knetLinks: KnetLinkAnalyzer | null = null;
 
   constructor(options: AnalyzerOptions = {}) {
     this.opts = options;
@@ -308,6 +312,17 @@ export class RingAnalyzer {
     this.maxEntries = options.maxRetransmitEntries ?? 100000;
   }
 
+  /** knet ping timers from the token timeout (wire-format.md §6.9: ping_timeout = token / pong_count). */
+  private knetOptions(): KnetLinkOptions {
+    if (this.tokenMs === null) return {};
+    const pongCount = 2;
+    return {
+      pongTimeoutNs: BigInt(Math.round((this.tokenMs / pongCount) * 1e6)),
+      pingIntervalNs: BigInt(Math.round((this.tokenMs / (2 * pongCount)) * 1e6)),
+      pongCount,
+    };
+  }
+
   /** Events since the last drain (only when `queueEvents` is set). */
   drainEvents(): AnalysisEvent[] {
     return this.events.splice(0, this.events.length);
@@ -319,6 +334,14 @@ export class RingAnalyzer {
     const ts = frame.tsSec + frame.tsNsec / 1e9;
     if (this.firstTs === null) this.firstTs = ts;
     if (this.lastTs === null || ts > this.lastTs) this.lastTs = ts;
+    const knet = frame.knet;
+    if (knet !== undefined) {
+      const ep = frame.endpoints;
+      if (ep !== undefined) {
+        this.knetLinks ??= new KnetLinkAnalyzer(this.knetOptions());
+        this.knetLinks.add({ timeNs: knet.timeNs, src: ep.src, dst: ep.dst, result: knet });
+      }
+    }
     switch (frame.status) {
       case 'totem':
         break;
@@ -924,9 +947,14 @@ export class RingAnalyzer {
     const origin = m.systemFrom;
     // A retransmitted MCAST is the stored original (header nodeid = originator, §6.3 step 8) sent
     // from the retransmitting node: the source address names the node that sent this copy.
-    const src = frame.endpoints?.src;
-    const viaAddress = src !== undefined ? this.ipToNode.get(src) : undefined;
-    const sender = viaAddress ?? m.header.nodeid;
+    const k = frame.knet;
+    let sender: number;
+    if (k !== undefined && k.kind === 'data') {
+      sender = k.data.header.node; // knet names the sending host in its own header
+    } else {
+      const src = frame.endpoints?.src;
+      sender = (src !== undefined ? this.ipToNode.get(src) : undefined) ?? m.header.nodeid;
+    }
     this.heard(frame, sender, ts, false);
     const r = this.ring(m.ringId, ts);
     this.becomeOperational(r, ts, m.seq);
@@ -1603,10 +1631,15 @@ export class RingAnalyzer {
         ranges_truncated: this.gapRangesTruncated,
       },
       address_changes: [...this.addressChanges],
-      knet: null,
+      knet: this.knetLinks === null ? null : knetJson(this.knetLinks.report()),
     };
     return { ...partial, verdict: buildVerdict(partial) };
   }
+}
+
+/** The knet report as JSON: bigint nanosecond times become numbers (ns; exact to ~0.3 µs). */
+function knetJson(r: KnetLinksReport): KnetLinksJson {
+  return JSON.parse(JSON.stringify(r, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value))) as KnetLinksJson;
 }
 
 function sameNodes(a: Ring, b: Ring): boolean {

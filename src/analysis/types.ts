@@ -5,6 +5,19 @@
  * prints them (`rep.seq` in hex).
  */
 import type { DistributionSummary } from './distribution.ts';
+import type { KnetLinksReport } from './knetLinks.ts';
+
+/** knetLinks.ts's report with every bigint (nanosecond times) as a JSON number. */
+export type KnetLinksJson = {
+  readonly [K in keyof KnetLinksReport]: readonly JsonSafe<KnetLinksReport[K][number]>[];
+};
+type JsonSafe<T> = T extends bigint
+  ? number
+  : T extends readonly (infer U)[]
+    ? readonly JsonSafe<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: JsonSafe<T[K]> }
+      : T;
 
 export const REPORT_SCHEMA = 'totemscope.analyze/1';
 
@@ -265,7 +278,7 @@ export interface AnalysisReport {
   };
   readonly address_changes: readonly AddressChangeJson[];
   /** knet link statistics (src/analysis/knetLinks.ts) when knet frames were seen; null otherwise. */
-  readonly knet: unknown;
+  readonly knet: KnetLinksJson | null;
 }
 
 export type AnalysisEvent =

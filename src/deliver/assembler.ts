@@ -61,7 +61,18 @@ interface RingState {
   next: number | undefined;
   readonly pending: Map<number, Entry>;
   pendingBytes: number;
-  readonly reassembler: TotempgReassembler;
+  /**
+   * totempg assemblies used while the ring's sync runs (corosync's "trans" list, selected while
+   * waiting_trans_ack is set: from the ring's start until the sync engine completes).
+   */
+  readonly trans: TotempgReassembler;
+  /** Sync completed on this ring: later MCASTs use the regular assemblies. */
+  syncDone: boolean;
+  /** Senders of service_build for this ring (the sync membership), and the union of their services. */
+  readonly syncMembers: Set<number>;
+  readonly syncServices: Set<number>;
+  /** Barriers for this ring delivered so far; sync completes at members × services. */
+  syncBarriers: number;
   announced: boolean;
   /** Push count until which delivery waits before closing the older rings a sender left. */
   holdUntil: number | undefined;
@@ -110,8 +121,15 @@ export class DeliveryAssembler {
   private lastRing: RingState | undefined;
 
   private readonly open = new Map<string, RingState>();
-  /** Recently closed rings (bounded). */
-  private readonly closed = new Set<string>();
+  /** Recently closed rings (bounded), with the nodeids seen sending on them. */
+  private readonly closed = new Map<string, ReadonlySet<number>>();
+  /**
+   * corosync's regular totempg assemblies: one per sender nodeid, kept across ring changes (a
+   * message begun on the old ring is finished on the new one once sync is over) and dropped only
+   * when the sender left. `regularRing` is the ring each message in progress began on.
+   */
+  private readonly regular = new TotempgReassembler();
+  private readonly regularRing = new Map<number, RingId>();
   private sawFirstRing = false;
   private lastAnnounced: RingId | null = null;
   private readonly partials = new Map<string, PartialCpg>();
@@ -175,6 +193,11 @@ export class DeliveryAssembler {
       for (const r of this.open.values()) if (oldest === undefined || ringLess(r.id, oldest.id)) oldest = r;
       this.close(oldest!, 'end-of-capture');
     }
+    for (const nodeid of this.regular.pendingSenders()) {
+      const inc = this.regular.flushSender(nodeid, 'end-of-capture');
+      if (inc !== undefined) this.reportPiece(this.regularRing.get(nodeid) ?? { rep: 0, seq: 0n }, inc);
+    }
+    this.regularRing.clear();
     for (const p of this.partials.values()) this.reportPartial(p, 'end-of-capture');
     this.partials.clear();
     this.partialBytes = 0;
@@ -220,7 +243,12 @@ export class DeliveryAssembler {
       next: anchored ? 1 : undefined,
       pending: new Map(),
       pendingBytes: 0,
-      reassembler: new TotempgReassembler(),
+      trans: new TotempgReassembler(),
+      // A ring seen from its first seq starts in sync; one the capture joined late is taken as running.
+      syncDone: !anchored,
+      syncMembers: new Set(),
+      syncServices: new Set(),
+      syncBarriers: 0,
       announced: false,
       holdUntil: undefined,
       senders: new Set(),
@@ -334,12 +362,12 @@ export class DeliveryAssembler {
     ring.pendingBytes = 0;
     this.open.delete(ring.key);
     this.held.delete(ring);
-    this.closed.add(ring.key);
+    this.closed.set(ring.key, ring.senders);
     if (this.closed.size > CLOSED_MEMORY) {
-      const oldestKey = this.closed.values().next().value;
+      const oldestKey = this.closed.keys().next().value;
       if (oldestKey !== undefined) this.closed.delete(oldestKey);
     }
-    for (const inc of ring.reassembler.flush(reason)) this.reportPiece(ring.id, inc);
+    for (const inc of ring.trans.flush(reason)) this.reportPiece(ring.id, inc);
     // CPG partial pieces stay held across a ring change: libcpg assembles in the client.
   }
 
@@ -406,9 +434,56 @@ export class DeliveryAssembler {
       return;
     }
     const origin: PieceOrigin = { seq: m.seq, frame: e.ref.frame, time: e.ref.time };
-    const res = ring.reassembler.feed(m.header.nodeid, packet, origin);
-    for (const inc of res.incomplete) this.reportPiece(ring.id, inc);
-    for (const piece of res.complete) this.deliverPiece(ring, e, piece);
+    const sender = m.header.nodeid;
+    // The assembly list is chosen once per MCAST, as totempg_deliver_fn does.
+    if (!ring.syncDone) {
+      const res = ring.trans.feed(sender, packet, origin);
+      for (const inc of res.incomplete) this.reportPiece(ring.id, inc);
+      for (const piece of res.complete) this.deliverPiece(ring, e, piece);
+    } else {
+      const headRing = this.regularRing.get(sender) ?? ring.id;
+      const res = this.regular.feed(sender, packet, origin);
+      for (const inc of res.incomplete) this.reportPiece(inc.first === origin ? ring.id : headRing, inc);
+      const started = this.regular.pendingOrigin(sender);
+      if (started === undefined) this.regularRing.delete(sender);
+      else if (started === origin) this.regularRing.set(sender, ring.id);
+      for (const piece of res.complete) this.deliverPiece(ring, e, piece);
+    }
+    if (!ring.syncDone) this.checkSyncDone(ring);
+  }
+
+  /**
+   * Sync completes (and corosync switches back to the regular assemblies) once every member sent a
+   * barrier for every service in the union of the service_build lists (wire-format.md §5.3).
+   * Regular messages in progress from nodes that were on an older ring with these members but
+   * are not members now are ended: corosync drops a left node's assembly.
+   */
+  private checkSyncDone(ring: RingState): void {
+    const members = ring.syncMembers.size;
+    if (members === 0 || ring.syncBarriers < members * ring.syncServices.size) return;
+    ring.syncDone = true;
+    for (const nodeid of this.regular.pendingSenders()) {
+      if (ring.syncMembers.has(nodeid)) continue;
+      const head = this.regularRing.get(nodeid);
+      const onHead = head === undefined ? undefined : this.closed.get(ringKey(head));
+      if (head === undefined || onHead === undefined || !ringLess(head, ring.id)) continue;
+      if (![...ring.syncMembers].some((n) => onHead.has(n))) continue;
+      const inc = this.regular.flushSender(nodeid, 'ring-change');
+      this.regularRing.delete(nodeid);
+      if (inc !== undefined) this.reportPiece(head, inc);
+    }
+  }
+
+  /** Counts sync messages of `ring` for checkSyncDone. */
+  private trackSync(ring: RingState, nodeid: number, svc: ServiceMessage): void {
+    if (svc.service !== 'sync' || ring.syncDone) return;
+    if (svc.ringId.rep !== ring.id.rep || svc.ringId.seq !== ring.id.seq) return; // "barrier for old ring - discarding"
+    if (svc.type === 'service_build') {
+      if (ring.syncMembers.size < MAX_SENDERS) ring.syncMembers.add(nodeid);
+      for (const id of svc.services) if (ring.syncServices.size < 128) ring.syncServices.add(id);
+    } else {
+      ring.syncBarriers++;
+    }
   }
 
   private deliverPiece(ring: RingState, e: Entry, piece: AssembledPiece): void {
@@ -421,6 +496,7 @@ export class DeliveryAssembler {
       return;
     }
     if (packed instanceof WireError) return;
+    this.trackSync(ring, m.header.nodeid, svc);
     const msg = this.message(ring.id, m, e, piece, packed.groups, packed.grouped.body, svc);
     if (svc.service === 'cpg' && svc.type === 'partial_mcast' && this.joinCpgPartials) {
       this.joinPartial(msg, svc.partialType);

@@ -23,10 +23,12 @@ import {
   type TotemHeader,
   type TotemMessage,
 } from '../../dissectors/totemsrp/index.ts';
-import { TOTEM_CAPTURES, loadFixture } from '../fixtures/totemsrp/frames.ts';
+import { TOTEM_CAPTURES, fixtureName, loadFixture } from '../fixtures/totemsrp/frames.ts';
 
 const KNOWN_CODES = new Set<string>(TOTEMSRP_ERROR_CODES);
-const REAL_FRAMES: Uint8Array[] = TOTEM_CAPTURES.flatMap((s) => loadFixture(s.file).frames.map((f) => fromHex(f.hex)));
+/** Seeds: every committed real frame (reference captures + the lab run with retransmissions). */
+const FIXTURES = [...TOTEM_CAPTURES.filter((s) => s.fixture === true).map((s) => fixtureName(s.file)), 'udpu-loss.json'];
+const REAL_FRAMES: Uint8Array[] = FIXTURES.flatMap((name) => loadFixture(name).frames.map((f) => fromHex(f.hex)));
 
 /** The property every input must satisfy. */
 function checkDecode(b: Uint8Array): void {

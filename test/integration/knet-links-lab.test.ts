@@ -27,6 +27,7 @@ test('knet lab, two links: cutting link 0 shows lost pongs, traffic on link 1, d
     const restoredAt = Date.now();
     await (await load).wait(60_000);
     await sleep(5000);
+    const stats = (await lab.exec(1, ['corosync-cmapctl', '-m', 'stats', 'stats.knet.node2.link0.latency_ave'])).stdout;
     const pcap = await lab.stopCapture();
 
     const log = lab.parsedLog(1);
@@ -64,6 +65,12 @@ test('knet lab, two links: cutting link 0 shows lost pongs, traffic on link 1, d
     const dUp = Number(ourUp.timeNs / 1_000_000n) - up.time;
     assert.ok(Math.abs(dDown) <= slack, `down: capture ${dDown} ms from the log (interval ${intervalMs} ms, timeout ${timeoutMs} ms)`);
     assert.ok(Math.abs(dUp) <= slack, `up: capture ${dUp} ms from the log`);
+    // RTT from the capture vs knet's own running mean (µs, pinger's clock) at the end of the run.
+    const knetAveMs = Number(/latency_ave \(u32\) = (\d+)/.exec(stats)?.[1]) / 1000;
+    const rtt12 = report.pings.find((p) => p.link === 0 && p.pinger === 1 && p.responder === 2)?.rtt;
+    assert.ok(rtt12 && knetAveMs > 0, `latency_ave ${knetAveMs} ms`);
+    assert.ok(rtt12.meanMs / knetAveMs < 10 && knetAveMs / rtt12.meanMs < 10, `capture mean ${rtt12.meanMs} ms vs knet ${knetAveMs} ms`);
+    t.diagnostic(`RTT 1→2 link 0: capture p50 ${rtt12.p50Ms} ms mean ${rtt12.meanMs.toFixed(3)} ms p99 ${rtt12.p99Ms} ms; corosync-cmapctl latency_ave ${knetAveMs} ms`);
     t.diagnostic(`down ${dDown} ms, up ${dUp} ms from corosync's log; ${path.lostPongs} lost pongs; ${link1DataDuringCut} data packets on link 1 during the cut`);
     // Traffic moved to link 1 while link 0 was down.
     assert.ok(link1DataDuringCut > 0, 'data on link 1 during the cut');

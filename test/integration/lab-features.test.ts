@@ -16,7 +16,7 @@ test('lab: udp multicast cluster', { timeout: 60_000 }, async () => {
     await lab.startCapture({ filter: 'udp' });
     await lab.start();
     await lab.waitForRing();
-    const clients = await Promise.all(lab.nodeIds.map((n) => lab.cpgClient(n, { count: 10, sizes: [200, 3000], waitMembers: 3, expect: 30 })));
+    const clients = await lab.cpgClients(lab.nodeIds, { count: 10, sizes: [200, 3000] });
     const logs = await Promise.all(clients.map((c) => c.wait(30_000)));
     for (const l of logs) assert.equal(l.deliveries.length, 30);
     const pcap = await lab.stopCapture();
@@ -53,6 +53,7 @@ test('lab: knet, two links, aes256/sha256, extra node with quorum_votes 0, link 
       const addrs = (await lab.exec(4, ['ip', '-br', '-4', 'addr'])).stdout;
       assert.match(addrs, /192\.0\.2\.4\/24/);
       assert.match(addrs, /198\.51\.100\.4\/24/);
+      assert.equal((await lab.exec(4, ['pwd'])).stdout.trim(), process.cwd());
       const sleeper = lab.spawn(4, ['sleep', '600']);
       assert.equal(sleeper.running, true);
 

@@ -83,6 +83,8 @@
  *   rate (msg/s, 0 = flat out with CS_ERR_TRY_AGAIN retries), waitMembers (group size before
  *   sending), expect (exit after that many deliveries), exitWhenSent, pattern ('random' | 'text'
  *   = compressible), quiet (no per-message lines), timestamps, progressMs.
+ * - `cpgClients(nodeIds, { count, ...CpgClientOptions }): Promise<CpgClient[]>` — one per node,
+ *   waitMembers = nodeIds.length, expect = count × nodes, seed = node id (overridable).
  * - CpgClient: `nodeId`, `logPath`, `process`, `text()`, `parse(): CpgLog`, `waitFor(re, ms)`,
  *   `wait(timeoutMs)` (own exit) → CpgLog, `stop()` (SIGTERM) → CpgLog.
  * - CpgLog: { start {nodeid, pid, group}, deliveries [{nodeid, pid, seq, size, checksum, time?}]
@@ -1118,6 +1120,19 @@ export class Lab {
     const logPath = path.join(n.dir, `cpg-${++this.cpgCount}.log`);
     const proc = this.spawn(nodeId, [binary, ...cpgClientArgs(opts)], { stdout: logPath, stderr: `${logPath}.err` });
     return new CpgClient(nodeId, logPath, proc);
+  }
+
+  /**
+   * One client per node, each sending `count` messages once all of them joined the group
+   * (waitMembers = nodeIds.length) and exiting after delivering everyone's (expect = count × nodes).
+   * Other options as cpgClient; `seed` defaults to the node id so sizes differ per sender.
+   */
+  async cpgClients(nodeIds: readonly number[], opts: CpgClientOptions & { readonly count: number }): Promise<CpgClient[]> {
+    return Promise.all(
+      nodeIds.map((n) =>
+        this.cpgClient(n, { waitMembers: nodeIds.length, expect: opts.count * nodeIds.length, seed: n, ...opts }),
+      ),
+    );
   }
 
   // ---------------------------------------------------------------- teardown
