@@ -103,7 +103,7 @@ const SAMPLES: readonly SampleSpec[] = [
     name: 'udpu-kill-restart',
     title: 'udpu, 3 nodes, node 2 SIGKILLed under CPG load and restarted',
     description:
-      'Three nodes form a ring; CPG clients on all nodes send small messages at 4/s. Node 2 is killed with ' +
+      'Three nodes form a ring; CPG clients on all nodes send small messages at 2/s. Node 2 is killed with ' +
       'SIGKILL: the others detect the token loss (token 1650 ms = 1000 + 650 coefficient, consensus 1980 ms) and ' +
       'form a 2-node ring. Node 2 is restarted (ring id is bumped from its stored ringid file), rejoins, and a new ' +
       'CPG client runs on it.',
@@ -111,9 +111,9 @@ const SAMPLES: readonly SampleSpec[] = [
     scenario: async (run) => {
       const lab = run.lab;
       await run.startStaggered([1, 2, 3]);
-      run.mark('CPG clients start on nodes 1, 2, 3 (4 msg/s each, 100-400 bytes, until stopped)');
+      run.mark('CPG clients start on nodes 1, 2, 3 (2 msg/s each, 100-400 bytes, until stopped)');
       const clients = await Promise.all(
-        lab.nodeIds.map((n) => run.cpgClient(n, { continuous: true, rate: 4, sizes: [[100, 400]], seed: n, waitMembers: 1 })),
+        lab.nodeIds.map((n) => run.cpgClient(n, { continuous: true, rate: 2, sizes: [[100, 400]], seed: n, waitMembers: 1 })),
       );
       await sleep(1500);
       run.mark('SIGKILL to corosync on node 2');
@@ -125,8 +125,8 @@ const SAMPLES: readonly SampleSpec[] = [
       await lab.start(2);
       const ring = await lab.waitForRing([1, 2, 3]);
       run.mark(`ring ${ring} formed with nodes 1, 2, 3`);
-      run.mark('a new CPG client starts on node 2 (4 msg/s)');
-      const again = await run.cpgClient(2, { continuous: true, rate: 4, sizes: [[100, 400]], seed: 22 }, 'cpg-node2-restarted.log');
+      run.mark('a new CPG client starts on node 2 (2 msg/s)');
+      const again = await run.cpgClient(2, { continuous: true, rate: 2, sizes: [[100, 400]], seed: 22 }, 'cpg-node2-restarted.log');
       await sleep(1500);
       run.mark('CPG clients stopped (SIGTERM)');
       await Promise.all([...clients, again].map((c) => c.stop()));

@@ -13,7 +13,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-npx tsx --test --test-reporter=spec "${files[@]}" 2>&1 | tee "$log"
+npx tsx --test --test-force-exit --test-reporter=spec "${files[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # A run that executed no test is a failure, whatever the runner's exit status.

@@ -187,6 +187,8 @@ export class CaptureReader {
 
   private state = State.Detect;
   private failure: CaptureFormatError | undefined;
+  /** Set when a callback threw: the position in the input is lost, so the reader refuses more. */
+  private aborted = false;
   private _format: CaptureFormat | undefined;
   private _bytesRead = 0;
   private _recordsRead = 0;
@@ -249,6 +251,10 @@ export class CaptureReader {
    */
   push(chunk: Uint8Array, onRecord: RecordCallback): void {
     if (this.failure) throw this.failure;
+    if (this.aborted) throw new Error('CaptureReader: a record callback threw earlier; the reader cannot resume');
+    // Views of a Node Buffer are Buffers, ~50% dearer to make than plain Uint8Array views; records
+    // are views, so re-type the chunk once.
+    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this._bytesRead += chunk.length;
     let off = 0;
     const end = chunk.length;
@@ -284,7 +290,7 @@ export class CaptureReader {
       if (e instanceof CaptureFormatError) {
         this.failure = e;
         this.state = State.Failed;
-      }
+      } else this.aborted = true;
       throw e;
     }
   }
@@ -292,6 +298,7 @@ export class CaptureReader {
   /** Declares the end of input. Throws `CaptureFormatError` if it came inside a header, record or block. */
   end(): void {
     if (this.failure) throw this.failure;
+    if (this.aborted) throw new Error('CaptureReader: a record callback threw earlier; the reader cannot resume');
     let err: CaptureFormatError | undefined;
     const have = this.carryLen;
     const at = this.consumed;

@@ -9,7 +9,7 @@
  * reported as `duplicate`. Scope `receiver` keeps one delivery per receiving node instead.
  *
  * Memory is bounded like knet's: per sender at most `maxBuffersPerSender` (32) reassemblies of at
- * most 64 KiB each, and a 4096-entry ring of delivered seq numbers.
+ * most 64 KiB each, and a 4096-entry ring of delivered seq numbers; at most `maxSenders` senders.
  */
 import { decompress, KNET_DECOMPRESS_MAX } from '../codecs/index.ts';
 import { WireError } from '../errors.ts';
@@ -96,6 +96,8 @@ export interface KnetDecoderOptions extends KnetCryptoOptions {
   /** KNET_DEFRAG_BUFFERS. */
   readonly maxBuffersPerSender?: number;
   readonly maxDecompressedSize?: number;
+  /** Senders whose dedup/reassembly state is kept (about 48 KiB each); oldest dropped beyond. Default 512. */
+  readonly maxSenders?: number;
 }
 
 export interface KnetCounters {
@@ -191,6 +193,9 @@ export class KnetDecoder {
   /** Learned from traffic: source address → knet node id. */
   readonly #ipToNode = new Map<string, number>();
   #pendingTotal = 0;
+  /** Incomplete reassemblies of evicted senders, reported with the next result. */
+  readonly #carry: KnetIncomplete[] = [];
+  readonly #maxSenders: number;
   #lastSweepUs = -Infinity;
 
   constructor(opts: KnetDecoderOptions = {}) {
@@ -202,6 +207,7 @@ export class KnetDecoder {
     this.#scope = opts.dedupScope ?? 'sender';
     this.#maxBuffers = opts.maxBuffersPerSender ?? 32;
     this.#maxOut = opts.maxDecompressedSize ?? KNET_DECOMPRESS_MAX;
+    this.#maxSenders = opts.maxSenders ?? 512;
   }
 
   /** Crypto configuration detected so far (never the key). */
@@ -235,6 +241,10 @@ export class KnetDecoder {
     // Microseconds as a double: sub-µs rounding is irrelevant for windows of 100 ms and more.
     const nowUs = Number(timeNs) / 1000;
     const expired = this.#sweep(nowUs);
+    if (this.#carry.length > 0) {
+      expired.push(...this.#carry);
+      this.#carry.length = 0;
+    }
     const portLink = this.linkFromPort(meta.srcPort, meta.dstPort);
 
     const opened = this.#crypto.open(udpPayload);
@@ -275,7 +285,7 @@ export class KnetDecoder {
 
   /** Ends the input: every reassembly still open is reported as incomplete. */
   flush(): KnetIncomplete[] {
-    const out: KnetIncomplete[] = [];
+    const out: KnetIncomplete[] = this.#carry.splice(0);
     for (const s of this.#senders.values()) {
       for (const r of s.pending.values()) out.push(this.#incomplete(r, 'flush'));
       s.pending.clear();
@@ -304,6 +314,14 @@ export class KnetDecoder {
   #sender(node: number): SenderState {
     let s = this.#senders.get(node);
     if (!s) {
+      if (this.#senders.size >= this.#maxSenders) {
+        // Bounded: a capture (or garbage) naming ever new node ids drops the oldest sender's state.
+        const [oldestNode, oldest] = this.#senders.entries().next().value as [number, SenderState];
+        for (const r of oldest.pending.values()) this.#carry.push(this.#incomplete(r, 'evicted'));
+        this.counters.incomplete += oldest.pending.size;
+        this.#pendingTotal -= oldest.pending.size;
+        this.#senders.delete(oldestNode);
+      }
       s = {
         ringSeq: new Int32Array(DEDUP_RING).fill(-1),
         ringTimeUs: new Float64Array(DEDUP_RING),

@@ -1161,8 +1161,11 @@ export class RingAnalyzer {
       r.joinedList = members.filter((m) => !repPrev.members.has(m));
       r.leftList = repPrev.sortedMembers().filter((m) => !members.includes(m));
     } else {
-      // No earlier ring of the rep in the capture (start-up): corosync reports everyone as joined.
-      r.joinedList = [...members];
+      // The rep's earlier ring was not captured (a ring of one sends nothing with knet). Members that
+      // come from that same ring (commit memb_list) were already with the rep; the rest joined.
+      // Without that information (start-up), corosync reports everyone as joined.
+      const repOld = r.oldRingOf.get(r.rep);
+      r.joinedList = repOld === undefined ? [...members] : members.filter((m) => r.oldRingOf.get(m) !== repOld);
       r.leftList = [];
     }
     // Lineage (bounded) for recognising merges of two sides of a partition.
@@ -1449,7 +1452,13 @@ export class RingAnalyzer {
   private inferredStory(r: Ring): void {
     if (r.commitAddr !== null || r.lossClassified) return;
     const only = r.members.size === 1 ? [...r.members][0] : undefined;
-    if (only !== undefined && r.previous.length === 0 && r.young) {
+    // A single node first heard in this ring, after the capture began: it just started.
+    const freshNode =
+      only !== undefined &&
+      this.firstTs !== null &&
+      r.firstSeen - this.firstTs > 1 &&
+      (this.nodes.get(only)?.firstSeen ?? 0) >= r.firstSeen - 0.5;
+    if (only !== undefined && r.previous.length === 0 && (r.young || freshNode)) {
       r.classification = 'startup';
       r.explanation = `single-node ring of node ${only} at start-up (a ring of one needs no commit token on the wire)`;
       r.joinedList = [only];

@@ -121,6 +121,18 @@ export function renderTextReport(r: AnalysisReport, options: TextReportOptions =
   out.push(`  missing mcasts ${g.missing_mcasts}, missing token hops ${g.missing_token_hops}`);
   list(g.ranges, (x) => `${at(x.at)} ${x.kind} ${x.ring_id} ${x.from_seq}..${x.to_seq} (${x.count})`);
 
+  const k = r.knet;
+  if (k !== null) {
+    out.push('', 'KNET LINKS');
+    const ms = (ns: number): string => at(ns / 1e9);
+    list(k.pings, (p) => {
+      const rtt = p.rtt === null ? 'no rtt' : `rtt p50=${p.rtt.p50Ms.toFixed(3)} p99=${p.rtt.p99Ms.toFixed(3)} max=${p.rtt.maxMs.toFixed(3)} ms`;
+      const events = p.events.map((e) => `${e.kind} ${ms(e.timeNs)}`).join(', ');
+      return `link ${p.link} ${p.pinger}→${p.responder}: ${p.pings} pings, ${p.pongs} pongs, ${p.lostPongs} lost; ${rtt}${events !== '' ? `; ${events}` : ''}`;
+    });
+    list(k.pmtud, (m) => `link ${m.link} ${m.prober}→${m.peer}: PMTUD ${m.probes} probes, ${m.replies} replies, MTU ${m.settledMtu ?? '?'}`);
+  }
+
   out.push('', 'ADDRESSES');
   for (const n of r.nodes) out.push(`  node ${name(n.nodeid)}: ${n.addresses.join(', ') || '-'} (${n.frames} frames, last ${at(n.last_seen)})`);
   list(r.address_changes, (a) => `${at(a.at)} node ${name(a.nodeid)} ${a.old_address} → ${a.new_address}: ${a.likely_cause}`);

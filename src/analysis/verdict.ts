@@ -64,6 +64,15 @@ export function buildVerdict(r: ReportBody): AnalysisReport['verdict'] {
     const worst = near.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     findings.push(`${near.length} token near miss(es) above token_warning; worst ${worst.gap_ms} ms at node ${worst.node} (${Math.round(worst.ratio * 100)}% of token)`);
   }
+  if (r.knet !== null) {
+    const downs = r.knet.pings.flatMap((p) => p.events.filter((e) => e.kind === 'down').map(() => `link ${p.link} ${p.pinger}→${p.responder}`));
+    if (downs.length > 0) {
+      raise('warning');
+      findings.push(`${downs.length} knet link down event(s): ${[...new Set(downs)].slice(0, 5).join('; ')}`);
+    }
+    const lost = r.knet.pings.reduce((a, p) => a + p.lostPongs, 0);
+    if (lost > 0) findings.push(`${lost} knet pong(s) lost`);
+  }
   if (r.address_changes.length > 0) {
     raise('warning');
     const shown = r.address_changes.slice(0, 3).map((a) => `node ${a.nodeid} ${a.old_address} → ${a.new_address}`);

@@ -8,7 +8,7 @@ import { finding, hasErrors, sortFindings, type Finding } from './findings.ts';
 import { buildConf, type CorosyncConf, type CorosyncVersion } from './model.ts';
 import { NodeDirectory } from './nodes.ts';
 import { parseConfText, type ConfSyntaxError } from './parse.ts';
-import { validateConf } from './validate.ts';
+import { keyfilePath, validateConf, type KeyfileState } from './validate.ts';
 
 export interface CheckOptions {
   readonly corosyncVersion?: CorosyncVersion;
@@ -18,6 +18,8 @@ export interface CheckOptions {
   readonly hostname?: string;
   readonly bindRule?: BindRule;
   readonly ignoreLabelledAliases?: boolean;
+  /** Read the crypto key file's size on this host: a function from path to state (see live.ts). */
+  readonly keyfile?: (path: string) => KeyfileState;
 }
 
 export interface ConfigReport {
@@ -50,6 +52,7 @@ export function checkConfigText(text: string, opts: CheckOptions = {}): ConfigRe
     ...(opts.addrs !== undefined ? { addrs: opts.addrs } : {}),
     ...(opts.bindRule !== undefined ? { bindRule: opts.bindRule } : {}),
     ...(opts.ignoreLabelledAliases !== undefined ? { ignoreLabelledAliases: opts.ignoreLabelledAliases } : {}),
+    ...(opts.keyfile !== undefined && keyfilePath(built.conf) !== undefined ? { keyfile: opts.keyfile(keyfilePath(built.conf) ?? '') } : {}),
   });
   const findings = sortFindings([...built.findings, ...validated.findings]);
   return { ok: !hasErrors(findings), corosyncVersion, conf: built.conf, effective, bindings: validated.bindings, findings };

@@ -305,8 +305,7 @@ export function computeEffective(conf: CorosyncConf, opts: EffectiveOptions = {}
   let knetCompressionLevel = 0;
   let knetCompressionModel = 'none';
   if (v === 2) {
-    const rrpTimeout = timer('rrp_problem_count_timeout', 2000, 'default 2000');
-    void rrpTimeout;
+    timer('rrp_problem_count_timeout', 2000, 'default 2000');
     const threshold = timer('rrp_problem_count_threshold', 10, 'default 10', false, 'messages');
     timer('rrp_problem_count_mcast_threshold', threshold * 10, `10 × rrp_problem_count_threshold ${threshold}`, false, 'messages', 'derived', T.rrp_problem_count_threshold?.line);
     timer('rrp_token_expired_timeout', tokenRetransmit, `token_retransmit ${tokenRetransmit}`, false, 'ms', 'derived');

@@ -34,8 +34,8 @@ export { clusterNodes, generateNodeid, ipv4ToInt, NodeDirectory } from './nodes.
 export type { ClusterNode, Transport } from './nodes.ts';
 export { parseIpAddrJson, selectBindAddress, addressBytes, sameAddress } from './addrs.ts';
 export type { BindMatch, BindOptions, BindRule, BindSelection, HostAddress } from './addrs.ts';
-export { validateConf } from './validate.ts';
-export type { ValidateOptions, ValidationResult } from './validate.ts';
+export { validateConf, keyfilePath, KEY_LEN_MIN, KEY_LEN_MAX } from './validate.ts';
+export type { KeyfileState, ValidateOptions, ValidationResult } from './validate.ts';
 export { finding, hasErrors, sortFindings } from './findings.ts';
 export type { Finding, Severity } from './findings.ts';
 export { checkConfigText, loadTotemConfig } from './check.ts';

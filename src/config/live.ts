@@ -3,6 +3,7 @@
  * Kept apart from the pure modules so they stay free of I/O.
  */
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import { parseIpAddrJson, type HostAddress } from './addrs.ts';
 
@@ -20,4 +21,13 @@ export function liveHostAddresses(): HostAddress[] | Error {
 /** uname nodename, which corosync compares with nodelist names. */
 export function liveHostname(): string {
   return os.hostname();
+}
+
+/** Size of the key file corosync would read (never its content). */
+export function readKeyfileSize(path: string): { readonly path: string; readonly size?: number; readonly error?: string } {
+  try {
+    return { path, size: statSync(path).size };
+  } catch (e) {
+    return { path, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+  }
 }

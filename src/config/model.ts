@@ -332,7 +332,6 @@ function walk(b: Builder, section: ConfSection, state: State, iface: InterfaceDa
       enterSection(b, item, state, iface, logger);
       continue;
     }
-    item satisfies ConfEntry;
     handleItem(b, item, state, iface, logger);
   }
 }

@@ -14,6 +14,26 @@ export interface ValidateOptions {
   readonly addrs?: readonly HostAddress[];
   readonly bindRule?: BindRule;
   readonly ignoreLabelledAliases?: boolean;
+  /** What reading the key file gave on this host (see live.ts `readKeyfileSize`). */
+  readonly keyfile?: KeyfileState;
+}
+
+/** The crypto key file as found on the host: its size, or why it could not be read. */
+export interface KeyfileState {
+  readonly path: string;
+  readonly size?: number;
+  readonly error?: string;
+}
+
+/** TOTEM_PRIVATE_KEY_LEN_MIN / _MAX (= KNET_MIN_KEY_LEN / KNET_MAX_KEY_LEN). */
+export const KEY_LEN_MIN = 128;
+export const KEY_LEN_MAX = 4096;
+
+/** Which key file corosync reads: totem.keyfile, else (no totem.key) /etc/corosync/authkey. */
+export function keyfilePath(conf: CorosyncConf): string | undefined {
+  const S = conf.totem.str;
+  if (S.keyfile !== undefined) return S.keyfile.value;
+  return S.key !== undefined ? undefined : '/etc/corosync/authkey';
 }
 
 export interface ValidationResult {
@@ -303,6 +323,13 @@ export function validateConf(conf: CorosyncConf, eff: EffectiveConfig, opts: Val
     errDirect('crypto.key-too-short', at(S.key), `totem.key is ${S.key.value.length} bytes; the minimum is 128`, 'Use a 128..4096-byte key (corosync-keygen writes 256).', 'key is too short');
   }
 
+  if ((cipherOn || hashOn) && opts.keyfile !== undefined) {
+    const k = opts.keyfile;
+    if (k.error !== undefined) errDirect('crypto.keyfile-unreadable', at(S.keyfile) ?? totemAt, `Crypto is on but the key file ${k.path} cannot be read: ${k.error}`, 'Create it with corosync-keygen and copy the same file to every node.', `Could not open ${k.path}: ${k.error}`);
+    else if (k.size !== undefined && k.size < KEY_LEN_MIN) errDirect('crypto.keyfile-too-short', at(S.keyfile) ?? totemAt, `The key file ${k.path} has ${k.size} bytes; the minimum is ${KEY_LEN_MIN}`, 'Regenerate it with corosync-keygen (256 bytes).', `Could only read ${k.size * 8} bits of minimum ${KEY_LEN_MIN * 8} bits from ${k.path}.`);
+    else if (k.size !== undefined && k.size > KEY_LEN_MAX) info('crypto.keyfile-long', at(S.keyfile) ?? totemAt, `The key file ${k.path} has ${k.size} bytes; corosync uses only the first ${KEY_LEN_MAX}`, 'Use a key of 128..4096 bytes.');
+  }
+
   // ---------------- timers (totem_volatile_config_validate) ----------------
   const timerMin = (name: string, value: number, s: Setting<number> | undefined, min: number, corosyncName: string): void => {
     if (value < min) err(`totem.${name}-too-small`, at(s) ?? totemAt, `${name} ${value} ms is below the minimum ${min} ms`, `Raise ${name} to at least ${min} ms.`, `The ${corosyncName} parameter (${value} ms) may not be less than (${min} ms).`);
@@ -435,7 +462,7 @@ export function validateConf(conf: CorosyncConf, eff: EffectiveConfig, opts: Val
         continue;
       }
       if (usesIfaceCheck && !corosyncSel.exact && localNode !== undefined) {
-        err('addr.local-not-exact', at(bindSrc), `Link ${l.linknumber}: the local node's address ${bind} is not an address of this host; corosync binds to ${corosyncSel.chosen.address} (network match) but the nodelist names ${bind} as this node, so it never forms a membership (stays in GATHER)`, `Set ring${l.linknumber}_addr to this host's own address (${corosyncSel.chosen.address}?).`);
+        err('addr.local-not-exact', at(bindSrc), `Link ${l.linknumber}: the local node's address ${bind} is not an address of this host; corosync binds to ${corosyncSel.chosen.address} (network match) but the nodelist names ${bind} as this node, so it never forms a membership (stays in GATHER)`, `Set ring${l.linknumber}_addr to this host's own address${safeSel.chosen !== undefined ? ` (${safeSel.chosen.address} by the safer rule)` : ''}.`);
       }
       if (usesIfaceCheck && !corosyncSel.exact && corosyncSel.matches.length > 1) {
         const list = corosyncSel.matches.map((m) => `${m.address.address}/${m.address.prefixlen} on ${m.address.label ?? m.address.ifname}${m.address.secondary ? ' (secondary)' : ''}`).join(', ');

@@ -7,8 +7,11 @@
  *  - unwraps recovery copies (encapsulated = 1: the payload is a whole old-ring MCAST, §6.6) into
  *    the old ring, delivering only old-ring seqs not already seen; the old ring is closed when one
  *    of its senders delivers a regular MCAST on a newer ring (§6.7: recovered messages go first),
- *  - runs totempg reassembly per sender nodeid and ring (§4), decodes the service messages (§5),
- *    and joins CPG partial_mcast pieces into the message the CPG client received,
+ *  - runs totempg reassembly per sender nodeid (§4) the way corosync's receivers do: "trans"
+ *    assemblies (per ring) while the ring's sync runs, regular ones (kept across ring changes,
+ *    dropped when the sender left) once sync completed, which the sync messages themselves show;
+ *  - decodes the service messages (§5) and joins CPG partial_mcast pieces into the message the
+ *    CPG client received,
  *  - reports seq gaps (capture loss), incomplete messages (ring change, end, broken fragments)
  *    and decode errors as events instead of dropping anything silently.
  *
@@ -73,6 +76,8 @@ interface RingState {
   readonly syncServices: Set<number>;
   /** Barriers for this ring delivered so far; sync completes at members × services. */
   syncBarriers: number;
+  /** Created from a regular MCAST (not known only from recovery copies). */
+  readonly fromOuter: boolean;
   announced: boolean;
   /** Push count until which delivery waits before closing the older rings a sender left. */
   holdUntil: number | undefined;
@@ -150,6 +155,7 @@ export class DeliveryAssembler {
     incomplete: 0,
     errors: 0,
     maxBuffered: 0,
+    syncsCompleted: 0,
   };
 
   constructor(opts: DeliveryAssemblerOptions = {}) {
@@ -249,6 +255,7 @@ export class DeliveryAssembler {
       syncMembers: new Set(),
       syncServices: new Set(),
       syncBarriers: 0,
+      fromOuter: outer,
       announced: false,
       holdUntil: undefined,
       senders: new Set(),
@@ -298,6 +305,8 @@ export class DeliveryAssembler {
     }
     ring.next = min;
     if (min > 1) this.gap(ring, 1, min - 1, 'capture-start');
+    // The capture saw this ring start after all: it begins with its sync round.
+    else if (ring.fromOuter && !ring.announced) ring.syncDone = false;
   }
 
   private skipToOldest(ring: RingState): void {
@@ -447,7 +456,7 @@ export class DeliveryAssembler {
       const started = this.regular.pendingOrigin(sender);
       if (started === undefined) this.regularRing.delete(sender);
       else if (started === origin) this.regularRing.set(sender, ring.id);
-      for (const piece of res.complete) this.deliverPiece(ring, e, piece);
+      for (const piece of res.complete) this.deliverPiece(ring, e, piece, piece.first === origin ? ring.id : headRing);
     }
     if (!ring.syncDone) this.checkSyncDone(ring);
   }
@@ -462,6 +471,7 @@ export class DeliveryAssembler {
     const members = ring.syncMembers.size;
     if (members === 0 || ring.syncBarriers < members * ring.syncServices.size) return;
     ring.syncDone = true;
+    this.stats.syncsCompleted++;
     for (const nodeid of this.regular.pendingSenders()) {
       if (ring.syncMembers.has(nodeid)) continue;
       const head = this.regularRing.get(nodeid);
@@ -486,7 +496,7 @@ export class DeliveryAssembler {
     }
   }
 
-  private deliverPiece(ring: RingState, e: Entry, piece: AssembledPiece): void {
+  private deliverPiece(ring: RingState, e: Entry, piece: AssembledPiece, firstRingId: RingId = ring.id): void {
     const m = e.mcast;
     const le = m.header.littleEndian;
     const packed = decodePackedMessage(piece.bytes, le);
@@ -497,7 +507,7 @@ export class DeliveryAssembler {
     }
     if (packed instanceof WireError) return;
     this.trackSync(ring, m.header.nodeid, svc);
-    const msg = this.message(ring.id, m, e, piece, packed.groups, packed.grouped.body, svc);
+    const msg = this.message(ring.id, firstRingId, m, e, piece, packed.groups, packed.grouped.body, svc);
     if (svc.service === 'cpg' && svc.type === 'partial_mcast' && this.joinCpgPartials) {
       this.joinPartial(msg, svc.partialType);
       return;
@@ -507,6 +517,7 @@ export class DeliveryAssembler {
 
   private message(
     ringId: RingId,
+    firstRingId: RingId,
     m: Mcast,
     e: Entry,
     piece: AssembledPiece,
@@ -532,6 +543,7 @@ export class DeliveryAssembler {
       ringId,
       seq: piece.last.seq,
       firstSeq: piece.first.seq,
+      firstRingId,
       index: piece.index,
       nodeid: m.header.nodeid,
       littleEndian: le,
@@ -597,6 +609,7 @@ export class DeliveryAssembler {
       ...msg,
       type: 'mcast',
       firstSeq: first.firstSeq,
+      firstRingId: first.firstRingId,
       body,
       size: body.length,
       summary: `CPG mcast group ${msg.group ?? ''} pid ${msg.pid ?? 0} from ${sourceOf(msg.decoded)} len ${body.length} (${held.pieces} partial pieces)`,

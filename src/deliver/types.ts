@@ -26,6 +26,8 @@ export interface DeliveredMessage {
   readonly seq: number;
   /** Seq of the MCAST that carried its first piece (differs when totempg fragmented it). */
   readonly firstSeq: number;
+  /** Ring of that first piece: an older ring when the message was finished after a ring change. */
+  readonly firstRingId: RingId;
   /** Index of the message among the packed messages of the completing MCAST. */
   readonly index: number;
   /** Sender: header.nodeid of the (inner, for recovered copies) MCAST. */
@@ -132,4 +134,6 @@ export interface DeliveryStats {
   errors: number;
   /** Largest number of MCASTs held in one ring's sort buffer. */
   maxBuffered: number;
+  /** Sync rounds seen to complete (every member's barrier for every service). */
+  syncsCompleted: number;
 }

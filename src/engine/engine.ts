@@ -29,7 +29,7 @@ import {
 import { decodeInnerMcast, encodeInnerMcast } from './encapsulation.ts';
 import { Fifo } from './fifo.ts';
 import { setEqual, setHas, setMerge, setSubset, setSubtract } from './memberSet.ts';
-import { sqLt, sqLte } from './seq.ts';
+import { sqLt as sqLtImported, sqLte as sqLteImported } from './seq.ts';
 import { SORT_QUEUE_SIZE, SortQueue } from './sortQueue.ts';
 import {
   GATHER_FROM_DESC,
@@ -42,6 +42,19 @@ import {
   type EngineTimers,
   type LogLevel,
 } from './types.ts';
+
+// Module-level copies of imported bindings: keeps hot paths free of live-binding getters when the
+// sources run through a CommonJS transform (tsx).
+const sqLt = sqLtImported;
+const sqLte = sqLteImported;
+const S_OPERATIONAL = MembState.OPERATIONAL;
+const S_GATHER = MembState.GATHER;
+const S_COMMIT = MembState.COMMIT;
+const S_RECOVERY = MembState.RECOVERY;
+const T_ORF_TOKEN = MessageType.ORF_TOKEN;
+const T_MCAST = MessageType.MCAST;
+const ENCAP = ENCAPSULATED;
+const NOT_ENCAP = NOT_ENCAPSULATED;
 
 /** RETRANSMIT_ENTRIES_MAX (exec/totemsrp.c). */
 export const RETRANSMIT_ENTRIES_MAX = 30;
@@ -155,7 +168,7 @@ export class TotemEngine {
   readonly stats: EngineStats = newStats();
 
   // --- membership state (exec/totemsrp.c struct totemsrp_instance) ---
-  private membState: MembState = MembState.OPERATIONAL;
+  private membState: MembState = S_OPERATIONAL;
   private myRingId: RingId = ZERO_RING;
   private myOldRingId: RingId = ZERO_RING;
   private tokenRingIdSeq = 0n;
@@ -500,7 +513,7 @@ export class TotemEngine {
 
   private timer_function_orf_token_timeout(): void {
     switch (this.membState) {
-      case MembState.OPERATIONAL:
+      case S_OPERATIONAL:
         this.debug('The token was lost in the OPERATIONAL state.');
         this.log(
           'notice',
@@ -509,18 +522,18 @@ export class TotemEngine {
         this.memb_state_gather_enter(GatherFrom.TOKEN_LOST_OPERATIONAL);
         this.stats.operationalTokenLost++;
         break;
-      case MembState.GATHER:
+      case S_GATHER:
         this.debug(`The consensus timeout expired (${this.t.consensus}ms).`);
         this.memb_state_consensus_timeout_expired();
         this.memb_state_gather_enter(GatherFrom.CONSENSUS_TIMEOUT_EXPIRED);
         this.stats.gatherTokenLost++;
         break;
-      case MembState.COMMIT:
+      case S_COMMIT:
         this.debug('The token was lost in the COMMIT state.');
         this.memb_state_gather_enter(GatherFrom.TOKEN_LOST_COMMIT);
         this.stats.commitTokenLost++;
         break;
-      case MembState.RECOVERY:
+      case S_RECOVERY:
         this.debug('The token was lost in the RECOVERY state.');
         this.memb_recovery_state_token_loss();
         this.orfTokenDiscard = true;
@@ -529,27 +542,27 @@ export class TotemEngine {
   }
 
   private memb_timer_function_state_gather(): void {
-    if (this.membState === MembState.GATHER || this.membState === MembState.COMMIT) {
+    if (this.membState === S_GATHER || this.membState === S_COMMIT) {
       this.memb_join_message_send();
       this.arm('join', this.t.join);
     }
   }
 
   private timer_function_token_retransmit_timeout(): void {
-    if (this.membState === MembState.GATHER) return;
+    if (this.membState === S_GATHER) return;
     this.token_retransmit();
     this.reset_token_retransmit_timeout();
   }
 
   private timer_function_token_hold_retransmit_timeout(): void {
-    if (this.membState === MembState.OPERATIONAL || this.membState === MembState.RECOVERY) {
+    if (this.membState === S_OPERATIONAL || this.membState === S_RECOVERY) {
       this.token_retransmit();
     }
   }
 
   private timer_function_merge_detect_timeout(): void {
     this.mergeDetectOutstanding = false;
-    if (this.membState === MembState.OPERATIONAL && this.myRingId.rep === this.nodeid) {
+    if (this.membState === S_OPERATIONAL && this.myRingId.rep === this.nodeid) {
       this.memb_merge_detect_transmit();
     }
   }
@@ -616,7 +629,7 @@ export class TotemEngine {
     this.memb_consensus_reset();
     this.memb_consensus_set(this.nodeid);
     this.debug(`entering GATHER state from ${from}(${GATHER_FROM_DESC[from] ?? ''}).`);
-    this.membState = MembState.GATHER;
+    this.membState = S_GATHER;
     this.stats.gatherEntered++;
     if (from === GatherFrom.CONSENSUS_TIMEOUT_EXPIRED) this.stats.continuousGather++;
   }
@@ -661,7 +674,7 @@ export class TotemEngine {
     this.debug(`Storing new sequence id for ring ${this.myRingId.seq.toString(16)}`);
     this.tokenRingIdSeq = this.myRingId.seq;
     this.debug('entering COMMIT state.');
-    this.membState = MembState.COMMIT;
+    this.membState = S_COMMIT;
     this.reset_token_retransmit_timeout();
     this.reset_token_timeout();
     this.stats.commitEntered++;
@@ -804,7 +817,7 @@ export class TotemEngine {
     this.lastReleased = SEQNO_START_MSG;
     this.reset_token_timeout();
     this.reset_token_retransmit_timeout();
-    this.membState = MembState.RECOVERY;
+    this.membState = S_RECOVERY;
     this.stats.recoveryEntered++;
     this.stats.continuousGather = 0;
   }
@@ -814,7 +827,7 @@ export class TotemEngine {
     const range = (this.myAru - SEQNO_START_MSG) >>> 0;
     for (let i = 1; i <= range && i < SORT_QUEUE_SIZE; i++) {
       const outer = this.recoverySq.get(i);
-      if (outer === undefined || outer.header.encapsulated !== ENCAPSULATED) continue;
+      if (outer === undefined || outer.header.encapsulated !== ENCAP) continue;
       const inner = decodeInnerMcast(outer.payload);
       if (inner === null) continue;
       if (sameRing(this.myOldRingId, inner.ringId)) {
@@ -888,7 +901,7 @@ export class TotemEngine {
     this.log('notice', `A new membership (${formatRingId(this.myRingId)}) was formed. Members${joinedText}${leftText}`);
     if (failed.length) this.log('notice', `Failed to receive the leave message. failed: ${failed.join(' ')}`);
 
-    this.membState = MembState.OPERATIONAL;
+    this.membState = S_OPERATIONAL;
     this.stats.operationalEntered++;
     this.stats.continuousGather = 0;
     this.myReceivedFlg = true;
@@ -996,8 +1009,8 @@ export class TotemEngine {
       : this.mySeqUnchanged >= this.t.seqnoUnchangedConst;
     let forwardToken = !(iAmRep && this.myTokenHeld);
 
-    if (this.membState === MembState.COMMIT) return;
-    if (this.membState === MembState.OPERATIONAL) this.messages_free(token.aru);
+    if (this.membState === S_COMMIT) return;
+    if (this.membState === S_OPERATIONAL) this.messages_free(token.aru);
     if (!sameRing(token.ringId, this.myRingId)) return;
     if (sqLte(token.tokenSeq, this.myTokenSeq)) return; // retransmitted copy
 
@@ -1041,10 +1054,10 @@ export class TotemEngine {
     this.myTokenSeq = token.tokenSeq;
     token.tokenSeq = (token.tokenSeq + 1) >>> 0;
 
-    if (this.membState === MembState.RECOVERY) this.recoveryTokenBookkeeping(token);
+    if (this.membState === S_RECOVERY) this.recoveryTokenBookkeeping(token);
 
     this.token_send(token, forwardToken);
-    if (this.membState === MembState.OPERATIONAL) this.messages_deliver_to_app(false, this.myHighSeqReceived);
+    if (this.membState === S_OPERATIONAL) this.messages_deliver_to_app(false, this.myHighSeqReceived);
     this.reset_token_timeout();
     this.reset_token_retransmit_timeout();
     if (iAmRep && this.myTokenHeld) this.arm('tokenHoldRetransmit', this.t.hold);
@@ -1080,7 +1093,7 @@ export class TotemEngine {
   private token_send(token: WorkingToken, forward: boolean): void {
     const msg: OrfToken = {
       kind: 'orf_token',
-      header: header(MessageType.ORF_TOKEN, this.nodeid, 0, this.tokenTarget),
+      header: header(T_ORF_TOKEN, this.nodeid, 0, this.tokenTarget),
       trailer: EMPTY,
       seq: token.seq,
       tokenSeq: token.tokenSeq,
@@ -1099,10 +1112,10 @@ export class TotemEngine {
   }
 
   private backlog_get(): number {
-    if (this.membState === MembState.OPERATIONAL) {
+    if (this.membState === S_OPERATIONAL) {
       return (this.waitingTransAck ? this.newMessageQueueTrans : this.newMessageQueue).length;
     }
-    if (this.membState === MembState.RECOVERY) return this.retransMessageQueue.length;
+    if (this.membState === S_RECOVERY) return this.retransMessageQueue.length;
     return 0;
   }
 
@@ -1133,7 +1146,7 @@ export class TotemEngine {
   }
 
   private currentSortQueue(): SortQueue<Mcast> {
-    return this.membState === MembState.RECOVERY ? this.recoverySq : this.regularSq;
+    return this.membState === S_RECOVERY ? this.recoverySq : this.regularSq;
   }
 
   /** Retransmit what others miss, then ask for what I miss (§6.3 step 8). */
@@ -1177,7 +1190,7 @@ export class TotemEngine {
 
   /** Multicast queued messages with seq = ++token.seq (§6.3 step 9). */
   private orf_token_mcast(token: WorkingToken, allowed: number): number {
-    const recovery = this.membState === MembState.RECOVERY;
+    const recovery = this.membState === S_RECOVERY;
     let queue: Fifo<Uint8Array>;
     let sq: SortQueue<Mcast>;
     if (recovery) {
@@ -1195,7 +1208,7 @@ export class TotemEngine {
       token.seq = (token.seq + 1) >>> 0;
       const m: Mcast = {
         kind: 'mcast',
-        header: header(MessageType.MCAST, this.nodeid, recovery ? ENCAPSULATED : NOT_ENCAPSULATED),
+        header: header(T_MCAST, this.nodeid, recovery ? ENCAP : NOT_ENCAP),
         trailer: EMPTY,
         systemFrom: this.nodeid,
         seq: token.seq,
@@ -1261,14 +1274,14 @@ export class TotemEngine {
 
   private message_handler_mcast(m: Mcast): void {
     this.stats.mcastRx++;
-    const sq = m.header.encapsulated === ENCAPSULATED ? this.recoverySq : this.regularSq;
+    const sq = m.header.encapsulated === ENCAP ? this.recoverySq : this.regularSq;
     if (!sameRing(this.myRingId, m.ringId)) {
       switch (this.membState) {
-        case MembState.OPERATIONAL:
+        case S_OPERATIONAL:
           setMerge(this.myProcList, [m.systemFrom]);
           this.memb_state_gather_enter(GatherFrom.FOREIGN_MESSAGE_OPERATIONAL);
           break;
-        case MembState.GATHER:
+        case S_GATHER:
           if (!setHas(this.myProcList, m.systemFrom)) {
             setMerge(this.myProcList, [m.systemFrom]);
             this.memb_state_gather_enter(GatherFrom.FOREIGN_MESSAGE_GATHER);
@@ -1284,17 +1297,17 @@ export class TotemEngine {
       sq.add(m.seq, m);
     }
     this.update_aru();
-    if (this.membState === MembState.OPERATIONAL) this.messages_deliver_to_app(false, this.myHighSeqReceived);
+    if (this.membState === S_OPERATIONAL) this.messages_deliver_to_app(false, this.myHighSeqReceived);
   }
 
   private message_handler_memb_merge_detect(m: MembMergeDetect): void {
     if (sameRing(this.myRingId, m.ringId)) return;
     switch (this.membState) {
-      case MembState.OPERATIONAL:
+      case S_OPERATIONAL:
         setMerge(this.myProcList, [m.systemFrom]);
         this.memb_state_gather_enter(GatherFrom.MERGE_DURING_OPERATIONAL);
         break;
-      case MembState.GATHER:
+      case S_GATHER:
         if (!setHas(this.myProcList, m.systemFrom)) {
           setMerge(this.myProcList, [m.systemFrom]);
           this.memb_state_gather_enter(GatherFrom.MERGE_DURING_GATHER);
@@ -1318,19 +1331,19 @@ export class TotemEngine {
     if (this.pause_flush()) return;
     if (this.tokenRingIdSeq < j.ringSeq) this.tokenRingIdSeq = j.ringSeq;
     switch (this.membState) {
-      case MembState.OPERATIONAL:
+      case S_OPERATIONAL:
         if (!this.ignore_join_under_operational(j)) this.memb_join_process(j);
         break;
-      case MembState.GATHER:
+      case S_GATHER:
         this.memb_join_process(j);
         break;
-      case MembState.COMMIT:
+      case S_COMMIT:
         if (setHas(this.myNewMembList, j.systemFrom) && j.ringSeq >= this.myRingId.seq) {
           this.memb_join_process(j);
           this.memb_state_gather_enter(GatherFrom.JOIN_DURING_COMMIT);
         }
         break;
-      case MembState.RECOVERY:
+      case S_RECOVERY:
         if (setHas(this.myNewMembList, j.systemFrom) && j.ringSeq >= this.myRingId.seq) {
           this.memb_join_process(j);
           this.memb_recovery_state_token_loss();
@@ -1386,7 +1399,7 @@ export class TotemEngine {
       this.memb_state_gather_enter(GatherFrom.MERGE_DURING_JOIN);
       gatherEntered = true;
     }
-    if (!gatherEntered && this.membState === MembState.OPERATIONAL) {
+    if (!gatherEntered && this.membState === S_OPERATIONAL) {
       this.memb_state_gather_enter(GatherFrom.JOIN_DURING_OPERATIONAL);
     }
   }
@@ -1395,9 +1408,9 @@ export class TotemEngine {
     const n = msg.addr.length;
     if (msg.membList.length !== n || n === 0) return;
     switch (this.membState) {
-      case MembState.OPERATIONAL:
+      case S_OPERATIONAL:
         break;
-      case MembState.GATHER: {
+      case S_GATHER: {
         const sub = setSubtract(this.myProcList, this.myFailedList);
         if (setEqual(msg.addr, sub) && msg.ringId.seq > this.myRingId.seq) {
           this.commitToken = toWorkingCommitToken(msg);
@@ -1405,12 +1418,12 @@ export class TotemEngine {
         }
         break;
       }
-      case MembState.COMMIT:
+      case S_COMMIT:
         if (msg.ringId.seq === this.myRingId.seq && msg.membIndex === n) {
           this.memb_state_recovery_enter(toWorkingCommitToken(msg));
         }
         break;
-      case MembState.RECOVERY:
+      case S_RECOVERY:
         if (this.nodeid === this.myRingId.rep) {
           if (this.originatedOrfToken) break;
           this.originatedOrfToken = true;

@@ -3,7 +3,9 @@
  * slots indexed by message seq, with a per-slot "miss count" bumped once per token visit. The window
  * starts at `headSeqid`; everything below it has been released.
  */
-import { sqLt } from './seq.ts';
+import { sqLt as sqLtImported } from './seq.ts';
+
+const sqLt = sqLtImported;
 
 /** QUEUE_RTR_ITEMS_SIZE_MAX (exec/totemsrp.c). A power of two, so slot = seq mod size survives u32 wrap. */
 export const SORT_QUEUE_SIZE = 16384;

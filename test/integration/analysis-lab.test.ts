@@ -29,10 +29,13 @@ function loggedRings(log: CorosyncLog): { ringId: string; members: number[]; tim
   return out;
 }
 
+/** Every ring the nodes logged while the capture ran (log clock: ms) is in memberships[]. */
 function assertRingsMatchLogs(report: AnalysisReport, lab: Lab, nodes: readonly number[]): number {
   let checked = 0;
+  const since = (report.capture.first_ts ?? 0) * 1000 - 1;
   for (const n of nodes) {
     for (const r of loggedRings(lab.parsedLog(n))) {
+      if (r.time < since) continue;
       const m = report.memberships.find((x) => x.ring_id === r.ringId);
       assert.ok(m, `node ${n} logged ring ${r.ringId} [${r.members.join(' ')}]; analyze has ${report.memberships.map((x) => `${x.ring_id}[${x.members.join(' ')}]`).join(' ')}`);
       assert.deepEqual([...m.members], r.members, `members of ${r.ringId} (node ${n}'s log)`);
@@ -166,5 +169,62 @@ test('12.5% random loss on one node input under load: every logged Retransmit Li
     assert.equal(top?.[0], String(lossy));
     assert.ok((report.retransmits.by_requester[String(lossy)] ?? 0) >= 0.9 * report.retransmits.requested);
     assert.ok(report.retransmits.by_pair.filter((p) => p.receiver === lossy).reduce((a, p) => a + p.count, 0) >= 0.9 * report.retransmits.requested);
+  });
+});
+
+test('idle cluster: idle holds by the representative are recognised, no near misses', async () => {
+  requireLabPrerequisites();
+  await withLab({ nodes: 3, transport: 'udpu' }, async (lab) => {
+    await lab.start();
+    await lab.waitForRing();
+    await sleep(1000);
+    await lab.startCapture();
+    await sleep(8000);
+    const pcap = await lab.stopCapture();
+    const { report } = await analyzeFiles([pcap], { analyzer: optionsFor(lab) });
+    assert.deepEqual(report.token.near_misses, []);
+    assert.equal(report.token.losses.length, 0);
+    const hold = report.timers.hold_ms;
+    assert.ok(hold !== null);
+    // corosync holds the token for `hold` ms on every idle rotation (§6.3 step 4).
+    assert.ok(report.token.idle_holds.count >= 10, `idle holds ${report.token.idle_holds.count}`);
+    const p50 = report.token.idle_holds.hold_ms.p50;
+    assert.ok(p50 > hold * 0.8 && p50 < hold * 1.2, `idle hold p50 ${p50} vs hold ${hold}`);
+    // ... and those holds are not counted as slowness of the representative.
+    for (const [node, d] of Object.entries(report.token.hold_ms)) assert.ok(d.p99 < hold / 2, `node ${node} hold p99 ${d.p99}`);
+    console.log(`# idle: ${report.token.idle_holds.count} idle holds, p50 ${p50} ms (hold timer ${hold} ms); rotation p50 ${report.token.rotation_ms.p50} ms`);
+  });
+});
+
+test('5 nodes partitioned 3+2, then healed: both sides, partition classification, merge', async () => {
+  requireLabPrerequisites();
+  await withLab({ nodes: 5, transport: 'udpu' }, async (lab) => {
+    await lab.start();
+    await lab.waitForRing();
+    await lab.startCapture();
+    await sleep(500);
+    const sideA = [1, 2, 3];
+    const sideB = [4, 5];
+    const fault = await lab.partition([sideA, sideB]);
+    await lab.waitForMembers(sideA, sideA, 30_000);
+    await lab.waitForMembers(sideB, sideB, 30_000);
+    await sleep(1000);
+    await fault.remove();
+    await lab.waitForRing(lab.nodeIds, { timeoutMs: 30_000 });
+    await sleep(1000);
+    const pcap = await lab.stopCapture();
+    const { report } = await analyzeFiles([pcap], { analyzer: optionsFor(lab) });
+    const loss = report.token.losses.find((l) => l.classification === 'partition');
+    assert.ok(loss, JSON.stringify(report.token.losses, null, 1));
+    assert.deepEqual(
+      loss.groups.map((g) => [...g]).sort((x, y) => x.length - y.length),
+      [sideB, sideA],
+    );
+    assertRingsMatchLogs(report, lab, [1, 4]);
+    const last = report.memberships[report.memberships.length - 1];
+    assert.ok(last);
+    assert.deepEqual([...last.members], [...lab.nodeIds]);
+    assert.equal(last.classification, 'merge');
+    console.log(`# partition: ${loss.new_rings.join(' + ')} then ${last.ring_id} (${last.previous_rings.join(', ')})`);
   });
 });

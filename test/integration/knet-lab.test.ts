@@ -2,12 +2,15 @@
  * Real 3-node corosync 3.1.7 / knet 1.25 clusters (test/lab): every crypto mode corosync users run
  * and every compression model, under CPG load with messages larger than the knet MTU. The capture
  * must decode with zero undecoded or malformed knet packets, no incomplete reassembly, every
- * delivered message must be totemsrp v3, and the ring id corosync reports must be in the tokens.
+ * delivered message must decode as totemsrp (decodeTotem), and the ring id corosync reports must be in the tokens.
  * Fails (does not skip) without root, corosync, tcpdump or tshark (requireLabPrerequisites).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { WireError } from '../../dissectors/errors.ts';
 import { KnetDecoder } from '../../dissectors/knet/decoder.ts';
+import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
+import { formatRingId } from '../../dissectors/totemsrp/types.ts';
 import { readUdpCapture } from '../fixtures/knet/capture.ts';
 import { requireLabPrerequisites, withLab, type LabOptions } from '../lab/index.ts';
 
@@ -15,6 +18,8 @@ requireLabPrerequisites();
 
 interface Outcome {
   readonly decoder: KnetDecoder;
+  /** The same capture read with a wrong key (crypto cases only). */
+  readonly wrongKey?: KnetDecoder;
   readonly packets: number;
   readonly messages: number;
   readonly ringIds: Set<string>;
@@ -40,17 +45,22 @@ async function runCluster(opts: LabOptions): Promise<Outcome> {
       if (r.kind === 'error') assert.fail(`frame ${p.frame}: ${r.error.toString()}`);
       assert.deepEqual(r.expired, [], `frame ${p.frame}: incomplete reassembly`);
       if (r.kind === 'data' && r.status === 'complete') {
-        const b = Buffer.from(r.userData!);
-        assert.deepEqual([...b.subarray(0, 3)], [0x70, 0xc0, 0x03], `frame ${p.frame}`);
+        const t = decodeTotem(r.userData!);
+        assert.ok(!(t instanceof WireError), `frame ${p.frame}: ${String(t)}`);
         messages++;
-        if (b[3] === 0 && b.length >= 57) ringIds.add(`${b.readUInt32LE(29).toString(16)}.${b.readBigUInt64LE(33).toString(16)}`);
+        if (t.kind === 'orf_token') ringIds.add(formatRingId(t.ringId));
       }
     }
     // Only a message cut by the end of the capture itself may be left open.
     const last = captured[captured.length - 1]?.timeNs ?? 0n;
     const open = decoder.flush().filter((i) => last - i.lastTimeNs > 200_000_000n);
     assert.deepEqual(open.map((i) => `node ${i.srcNode} seq ${i.seqNum} missing ${i.missing.join(',')}`), [], 'incomplete reassemblies');
-    return { decoder, packets: captured.length, messages, ringIds, ring };
+    if (!lab.authkey) return { decoder, packets: captured.length, messages, ringIds, ring };
+    const wrong = Buffer.from(lab.authkey);
+    wrong[7] = wrong[7]! ^ 0x01;
+    const wrongKey = new KnetDecoder({ keys: [wrong] });
+    for (const p of captured) wrongKey.decode(p.payload, p.meta);
+    return { decoder, wrongKey, packets: captured.length, messages, ringIds, ring };
   });
 }
 
@@ -76,6 +86,9 @@ for (const c of cryptoCases) {
     assertClean(o);
     if (c.expect) {
       assert.equal(o.decoder.counters.encrypted, o.packets);
+      // Wrong key: no message at all, every packet counted as an HMAC mismatch.
+      assert.equal(o.wrongKey?.counters.messages, 0);
+      assert.equal(o.wrongKey?.counters.errorsByCode['knet.crypto.hmac_mismatch'], o.packets);
       const d = o.decoder.cryptoDetected;
       assert.ok(d);
       assert.equal(d.cipher, c.expect.cipher);

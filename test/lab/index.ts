@@ -49,7 +49,9 @@
  *   → Promise<ExecResult> ({ code, signal, stdout, stderr }); argv[0] resolved on PATH + /usr/sbin.
  * - `spawn(nodeId, argv, { stdout?, stderr?, env?, cwd = process.cwd() }): LabProcess & { stdoutPath, stderrPath }`
  *   — long-running process (e.g. a totemscope node on an extra node); stopped by destroy().
- *   LabProcess: `pid`, `running`, `exit`, `exited`, `signal(sig)`, `wait(timeoutMs)`, `stop(sig, graceMs)`.
+ *   LabProcess: `pid`, `running`, `exit`, `exited`, `signal(sig)`, `wait(timeoutMs)`, `stop(sig, graceMs)`,
+ *   `onExit(cb)`. Lab processes are unref'd: alone they do not keep the test process alive (a
+ *   timed-out test lets it exit and the exit hook clean up); awaiting exited/wait/stop refs them.
  * - `cmap(nodeId, prefix = '')` → Record<key, number | string> (`corosync-cmapctl -b`; integer and
  *   float types as numbers, u64 beyond 2^53 as string); `cmapGet(nodeId, key)`;
  *   `cmapSet(nodeId, key, type, value)`.
@@ -619,7 +621,7 @@ export class Lab {
 
   private track(p: LabProcess): LabProcess {
     this.processes.add(p);
-    void p.exited.then(() => this.processes.delete(p));
+    p.onExit(() => this.processes.delete(p));
     return p;
   }
 
@@ -689,7 +691,7 @@ export class Lab {
     const child = spawn(bin('ip'), ['netns', 'exec', n.netns, bin('unshare'), '-m', '--propagation', 'private', bin('sh'), '-c', script], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const proc = this.track(new LabProcess(`holder n${n.id}`, child));
+    const proc = this.track(new LabProcess(`holder n${n.id}`, child, true));
     let out = '';
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
@@ -698,8 +700,11 @@ export class Lab {
         out += b.toString();
         if (out.includes('ready')) resolve();
       });
-      void proc.exited.then(() => reject(new LabError(`holder for node ${n.id} failed: ${err.trim()}`)));
+      proc.onExit(() => reject(new LabError(`holder for node ${n.id} failed: ${err.trim()}`)));
     });
+    // sleep never writes: drop our pipe ends so they do not keep the test process alive
+    child.stdout.destroy();
+    child.stderr.destroy();
     n.holder = proc;
   }
 
@@ -759,7 +764,7 @@ export class Lab {
     } finally {
       closeSync(fd);
     }
-    const proc = this.track(new LabProcess(`corosync n${n.id}`, child));
+    const proc = this.track(new LabProcess(`corosync n${n.id}`, child, true));
     n.proc = proc;
     if (opts.wait === false) return;
     const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
@@ -840,7 +845,7 @@ export class Lab {
     const errFd = openSync(stderrPath, 'a');
     try {
       const child = spawn(cmd ?? 'nsenter', args, { stdio: ['ignore', outFd, errFd], env: opts.env ?? process.env });
-      const proc = this.track(new LabProcess(`${argv[0] ?? '?'} on n${nodeId}`, child));
+      const proc = this.track(new LabProcess(`${argv[0] ?? '?'} on n${nodeId}`, child, true));
       return Object.assign(proc, { stdoutPath, stderrPath });
     } finally {
       closeSync(outFd);
@@ -1004,7 +1009,7 @@ export class Lab {
     let proc: LabProcess;
     try {
       const [cmd, ...rest] = args;
-      proc = this.track(new LabProcess(`tcpdump ${label}`, spawn(cmd ?? 'ip', rest, { stdio: ['ignore', 'ignore', errFd] })));
+      proc = this.track(new LabProcess(`tcpdump ${label}`, spawn(cmd ?? 'ip', rest, { stdio: ['ignore', 'ignore', errFd] }), true));
     } finally {
       closeSync(errFd);
     }

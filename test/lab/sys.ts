@@ -170,24 +170,44 @@ export interface ProcessExit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A child process the lab started and will stop. */
+/**
+ * A child process the lab started and will stop.
+ *
+ * Long-running lab processes are unref'd (`background: true`): they alone do not keep the test
+ * process alive, so a timed-out or abandoned test lets the process exit and the exit hook clean
+ * up. Awaiting `exited`, `wait()` or `stop()` refs the process again for as long as needed.
+ */
 export class LabProcess {
   readonly pid: number;
-  readonly exited: Promise<ProcessExit>;
+  private readonly exitPromise: Promise<ProcessExit>;
   private exitInfo: ProcessExit | undefined;
+  private waiters = 0;
 
   constructor(
     readonly label: string,
     readonly child: ChildProcess,
+    private readonly background = false,
   ) {
     if (child.pid === undefined) throw new LabError(`${label}: failed to start`);
     this.pid = child.pid;
-    this.exited = new Promise((resolve) => {
+    this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });
     });
+    if (background) child.unref();
+  }
+
+  /** Resolves when the process has exited (keeps the test process alive meanwhile). */
+  get exited(): Promise<ProcessExit> {
+    if (this.exitInfo === undefined) this.child.ref();
+    return this.exitPromise;
+  }
+
+  /** Runs cb on exit without keeping the test process alive. */
+  onExit(cb: (exit: ProcessExit) => void): void {
+    void this.exitPromise.then(cb);
   }
 
   get running(): boolean {
@@ -210,14 +230,19 @@ export class LabProcess {
 
   /** Resolves with the exit status, or rejects after timeoutMs. */
   async wait(timeoutMs = 30_000): Promise<ProcessExit> {
+    if (this.exitInfo !== undefined) return this.exitInfo;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LabError(`${this.label} (pid ${this.pid}) still running after ${timeoutMs} ms`)), timeoutMs);
     });
+    this.waiters++;
+    this.child.ref();
     try {
-      return await Promise.race([this.exited, timeout]);
+      return await Promise.race([this.exitPromise, timeout]);
     } finally {
       clearTimeout(timer);
+      this.waiters--;
+      if (this.background && this.waiters === 0 && this.exitInfo === undefined) this.child.unref();
     }
   }
 

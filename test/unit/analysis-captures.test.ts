@@ -93,3 +93,39 @@ test('two captures of the same traffic merge into one timeline without double co
   assert.equal(report.retransmits.requested, single.retransmits.requested);
   assert.equal(report.token.rotation_ms.count, single.token.rotation_ms.count);
 });
+
+test('knet-plain.pcap: memberships after the singleton rings, knet link statistics', async () => {
+  const report = await analyzeSample('knet-plain');
+  const logged = loggedRings(readFileSync(`${REF}knet-plain.node1.log`, 'utf8'));
+  // knet sends nothing for a ring of one (no link is up yet), so node 1's first ring (1.5) is not on
+  // the wire; every later ring is.
+  for (const l of logged.slice(1)) {
+    const m = report.memberships.find((x) => x.ring_id === l.ringId);
+    assert.ok(m, `ring ${l.ringId}`);
+    assert.deepEqual([...m.members], l.members);
+  }
+  assert.deepEqual(ringJoined(report, '1.9'), [2]);
+  assert.deepEqual(ringJoined(report, '1.d'), [3]);
+  assert.deepEqual(report.capture.transports, ['knet']);
+  assert.ok(report.knet !== null);
+  assert.equal(report.knet.pings.length, 6);
+  for (const p of report.knet.pings) assert.ok(p.rtt !== null && p.rtt.p50Ms < 5);
+  assert.deepEqual(Object.keys(report.token.hold_ms), ['1', '2', '3']);
+  assert.equal(report.capture_gaps.missing_mcasts, 0);
+  assert.equal(report.token.losses.length, 0);
+});
+
+test('knet-aes256.pcap with --key: decrypted, same memberships as the log', async () => {
+  const conf = analysisConfigFromConf(readFileSync(`${REF}knet-aes256.conf`, 'utf8'));
+  const key = new Uint8Array(readFileSync(`${REF}authkey-knet-aes256-hashonly.bin`));
+  const { report } = await analyzeFiles([`${REF}knet-aes256.pcap`], { analyzer: { tokenMs: conf.tokenMs }, pipeline: { knet: { keys: [key] } } });
+  assert.equal(report.capture.frames.error, 0);
+  const m = report.memberships.find((x) => x.ring_id === '1.9');
+  assert.ok(m);
+  assert.deepEqual([...m.members], [1, 2]);
+  assert.deepEqual([...m.joined], [2]);
+});
+
+function ringJoined(report: AnalysisReport, id: string): number[] {
+  return [...(report.memberships.find((m) => m.ring_id === id)?.joined ?? [])];
+}

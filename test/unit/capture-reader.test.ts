@@ -387,3 +387,18 @@ test("readCaptureFile('-') reads standard input (as in tcpdump -w - | totemscope
   assert.equal(code, 0);
   assert.deepEqual(JSON.parse(out), { n: readChunks(bytes, []).recs.length, format: 'pcap', bytes: bytes.length });
 });
+
+test('bounded interface table; a throwing callback stops the reader for good', () => {
+  const many = concatBytes([shb, ...Array.from({ length: 5 }, () => idb)]);
+  expectError(many, 'pcapng.too_many_interfaces', shb.length + 4 * idb.length, { maxInterfaces: 4 });
+  const r = new CaptureReader();
+  assert.throws(
+    () =>
+      r.push(concatBytes([shb, idb, epb, epb]), () => {
+        throw new RangeError('consumer failed');
+      }),
+    RangeError,
+  );
+  assert.throws(() => r.push(epb, () => {}), /cannot resume/);
+  assert.throws(() => r.end(), /cannot resume/);
+});

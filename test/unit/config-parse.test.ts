@@ -278,3 +278,26 @@ test('unknown keys and sections are warnings with their line; logger_subsys need
   }
   assert.equal(findings.find((f) => f.code === 'conf.unknown-key' && f.line === 3)?.column, 3);
 });
+
+test('property: the parser never throws and errors always carry a position inside the text', async () => {
+  const fc = await import('fast-check');
+  const piece = fc.constantFrom('totem', 'node', 'nodelist', ' ', '\t', '{', '}', ':', '#', 'token', '3000', 'x', '\r', '::1', '"', "'");
+  const line = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
+  const text = fc.oneof(fc.string({ maxLength: 200 }), fc.array(line, { maxLength: 30 }).map((l) => l.join('\n')));
+  fc.assert(
+    fc.property(text, (t) => {
+      const r = parseConfText(t);
+      if (!r.ok) {
+        const lines = t.split('\n').length;
+        assert.ok(r.error.line >= 0 && r.error.line <= lines, `line ${r.error.line} of ${lines}`);
+        assert.ok(r.error.column >= 1);
+      } else {
+        // Whatever parses also builds and checks without throwing.
+        buildConf(r.doc, 3);
+        checkConfigText(t);
+        checkConfigText(t, { corosyncVersion: 2 });
+      }
+    }),
+    { numRuns: 400 },
+  );
+});

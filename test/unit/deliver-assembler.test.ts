@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { WireError } from '../../dissectors/errors.ts';
-import { emitCpg, makeHeader, emitVotequorum } from '../../dissectors/services/index.ts';
+import { emitCpg, emitSync, makeHeader, emitVotequorum } from '../../dissectors/services/index.ts';
 import { nameBytes } from '../../dissectors/totempg/group.ts';
 import type { Mcast, RingId } from '../../dissectors/totemsrp/types.ts';
 import {
@@ -75,6 +75,25 @@ function cpgMcast(ring: RingId, seq: number, nodeid: number, tag: number, encaps
   return mcast(ring, seq, nodeid, totempgPayload([cpgBody(nodeid, 1000 + nodeid, new Uint8Array([tag, 0xee]))]), encapsulated);
 }
 
+/** A CPG mcast of `size` body bytes from `nodeid`, split into two totempg packets of 300 bytes + rest. */
+function splitCpg(nodeid: number, size: number): { head: Uint8Array; tail: Uint8Array } {
+  const packed = totempgPayload([cpgBody(nodeid, 77, new Uint8Array(size).fill(7))]).subarray(8 + 2);
+  return {
+    head: totempgPayload([packed.subarray(0, 300)], { fragmented: 1, raw: true }),
+    tail: totempgPayload([packed.subarray(300)], { continuation: 1, raw: true }),
+  };
+}
+
+/** One sync round on `ring`: a service_build from each member, then a barrier per member and service. */
+function syncRound(ring: RingId, members: readonly number[], services: readonly number[], firstSeq: number): Mcast[] {
+  const out: Mcast[] = [];
+  let seq = firstSeq;
+  const sync = (nodeid: number, m: Uint8Array) => out.push(mcast(ring, seq++, nodeid, totempgPayload([m], { group: 'sync' })));
+  for (const n of members) sync(n, emitSync({ service: 'sync', type: 'service_build', header: { id: 1, service: 0, fn: 1, size: 552 }, ringId: ring, services, trailer: new Uint8Array(0) }, true));
+  for (let i = 0; i < services.length; i++) for (const n of members) sync(n, emitSync({ service: 'sync', type: 'barrier', header: { id: 0, service: 0, fn: 0, size: 32 }, ringId: ring, trailer: new Uint8Array(0) }, true));
+  return out;
+}
+
 const seqOf = (i: number) => ({ frame: i + 1, time: 1000 + i / 100 });
 const feed = (ms: readonly Mcast[]) => ms.map((m, i) => ({ m, ...seqOf(i) }));
 const tags = (ms: readonly DeliveredMessage[]) => ms.map((m) => m.body[0]);
@@ -129,6 +148,7 @@ describe('DeliveryAssembler on real captures', () => {
   it('udpu: each mcast is captured once per receiving peer; the copies are dropped as duplicates', () => {
     const r = run(realMcasts('udpu'));
     assert.equal(r.a.stats.mcasts, 488);
+    assert.equal(r.a.stats.syncsCompleted, 5, 'sync completes on 1.5, 2.5, 1.9, 3.5 and 1.d');
     assert.equal(r.a.stats.duplicates, 244);
     assert.equal(r.a.stats.orderedMcasts, 244);
     const rings = (x: ReturnType<typeof run>) => x.kinds('ring').map((e) => (e.kind === 'ring' ? `${e.ringId.rep.toString(16)}.${e.ringId.seq.toString(16)}` : ''));
@@ -230,24 +250,44 @@ describe('DeliveryAssembler on crafted rings', () => {
     assert.deepEqual(tags(lateButHeld.messages), [11, 12, 13, 14, 99]);
   });
 
-  it('reports a message torn by a ring change, and one cut by the end of the capture', () => {
-    const big = new Uint8Array(600).fill(7);
-    const whole = cpgBody(1, 77, big);
-    const packed = totempgPayload([whole]);
-    // split the packed message (group header + cpg) by hand: head on R1, tail never sent on R1
-    const pm = packed.subarray(8 + 2);
-    const head = totempgPayload([pm.subarray(0, 300)], { fragmented: 1, raw: true });
-    const tail = totempgPayload([pm.subarray(300)], { continuation: 1, raw: true });
-    const r = run(feed([mcast(R1, 1, 1, head), cpgMcast(R2, 1, 1, 5)]));
-    const inc = r.kinds('incomplete');
-    assert.equal(inc.length, 1);
-    assert.ok(inc[0]!.kind === 'incomplete');
-    assert.deepEqual([inc[0]!.incomplete.reason, inc[0]!.incomplete.bytes, inc[0]!.incomplete.ringId], ['ring-change', 300, R1]);
-    assert.deepEqual(tags(r.messages), [5]);
+  it('finishes a message across a ring change after sync, as corosync regular assemblies do', () => {
+    const { head, tail } = splitCpg(1, 600);
+    // R2: node 1 alone; sync = its service_build [2] and one barrier, then the tail
+    const r = run(feed([...syncRound(R1, [1], [2], 1), mcast(R1, 3, 1, head), ...syncRound(R2, [1], [2], 1), mcast(R2, 3, 1, tail)]));
+    assert.equal(r.kinds('incomplete').length, 0);
+    assert.equal(r.a.stats.syncsCompleted, 2);
+    const m = r.messages.find((x) => x.service === 'cpg')!;
+    assert.deepEqual([m.size, m.pieces, m.ringId, m.seq, m.firstRingId, m.firstSeq], [600, 2, R2, 3, R1, 3]);
+  });
 
+  it('keeps sync-time pieces apart (trans assemblies) and ends them with their ring', () => {
+    const { head } = splitCpg(1, 600);
+    const R3: RingId = { rep: 1, seq: 0x11n };
+    // a head sent during R2's sync, then R2 breaks before its sync ends: R3 takes over
+    const r = run(feed([cpgMcast(R1, 1, 1, 1), mcast(R2, 1, 1, head), cpgMcast(R3, 1, 1, 3)]));
+    const inc = r.events.flatMap((e) => (e.kind === 'incomplete' ? [e.incomplete] : []));
+    assert.deepEqual(
+      inc.map((i) => [i.reason, i.bytes, i.ringId]),
+      [['ring-change', 300, R2]],
+    );
+    assert.deepEqual(tags(r.messages), [1, 3]);
+  });
+
+  it('ends the message in progress of a node that left, at the new ring sync', () => {
+    const { head } = splitCpg(2, 600);
+    const r = run(feed([...syncRound(R1, [1, 2], [2], 1), cpgMcast(R1, 5, 1, 1), mcast(R1, 6, 2, head), ...syncRound(R2, [1], [2], 1), cpgMcast(R2, 3, 1, 9)]));
+    const inc = r.events.flatMap((e) => (e.kind === 'incomplete' ? [e.incomplete] : []));
+    assert.deepEqual(
+      inc.map((i) => [i.reason, i.nodeid, i.bytes, i.ringId]),
+      [['ring-change', 2, 300, R1]],
+    );
+    assert.deepEqual(tags(r.messages.filter((m) => m.service === 'cpg')), [1, 9]);
+  });
+
+  it('reports a message cut by the end of the capture', () => {
+    const { head, tail } = splitCpg(1, 600);
     const end = run(feed([mcast(R1, 1, 1, head)]));
-    assert.ok(end.events.some((e) => e.kind === 'incomplete' && e.incomplete.reason === 'end-of-capture'));
-
+    assert.ok(end.events.some((e) => e.kind === 'incomplete' && e.incomplete.reason === 'end-of-capture' && e.incomplete.bytes === 300));
     const joined = run(feed([mcast(R1, 1, 1, head), mcast(R1, 2, 1, tail)]));
     assert.equal(joined.messages.length, 1);
     assert.equal(joined.messages[0]!.size, 600);

@@ -27,7 +27,26 @@ function decodeFile(path: string, chunk: number): { rows: Row[]; localId: number
     // Keep only what survives the callback (data is a view).
     rows.push({
       rec: { number: r.number, tsSec: r.tsSec, tsNsec: r.tsNsec, linkType: r.linkType, interfaceId: r.interfaceId, origLen: r.origLen, fileOffset: r.fileOffset, capLen: r.data.length },
-      net: net instanceof WireError || net.kind !== 'udp' ? net : { kind: 'udp', datagram: { ...net.datagram, src: net.datagram.src.slice(), dst: net.datagram.dst.slice(), payload: net.datagram.payload.slice() } },
+      net:
+        net instanceof WireError || net.kind !== 'udp'
+          ? net
+          : {
+              kind: 'udp',
+              datagram: {
+                ipVersion: net.datagram.ipVersion,
+                srcPort: net.datagram.srcPort,
+                dstPort: net.datagram.dstPort,
+                payloadOffset: net.datagram.payloadOffset,
+                udpLength: net.datagram.udpLength,
+                reassembledFrom: net.datagram.reassembledFrom,
+                ttl: net.datagram.ttl,
+                src: net.datagram.src.slice(),
+                dst: net.datagram.dst.slice(),
+                payload: net.datagram.payload.slice(),
+                srcText: net.datagram.srcText,
+                dstText: net.datagram.dstText,
+              },
+            },
     });
   };
   for (let o = 0; o < bytes.length; o += chunk) reader.push(bytes.subarray(o, o + chunk), onRecord);
@@ -80,6 +99,8 @@ for (const name of files) {
       const dst = d.ipVersion === 4 ? t.ipDst[0] : t.ipv6Dst[0];
       assert.equal(formatIp(d.src), src, `${where} src`);
       assert.equal(formatIp(d.dst), dst, `${where} dst`);
+      assert.equal(d.srcText, src, `${where} srcText`);
+      assert.equal(d.dstText, dst, `${where} dstText`);
       assert.equal(d.srcPort, Number(t.udpSrcPort[0]), `${where} srcport`);
       assert.equal(d.dstPort, Number(t.udpDstPort[0]), `${where} dstport`);
       assert.equal(d.udpLength, Number(t.udpLength[0]), `${where} udp.length`);

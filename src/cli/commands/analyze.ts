@@ -9,6 +9,7 @@ import { analysisConfigFromConf } from '../../analysis/confTimers.ts';
 import { analyzeFiles } from '../../analysis/files.ts';
 import { renderTextReport } from '../../analysis/textReport.ts';
 import type { AnalyzerOptions } from '../../analysis/types.ts';
+import type { PipelineOptions } from '../../decode/pipeline.ts';
 
 function positiveMs(v: string): number {
   const n = Number(v);
@@ -43,16 +44,13 @@ export function register(program: Command): void {
         };
       }
       if (opts.token !== undefined) analyzer = { ...analyzer, tokenMs: opts.token, timersSource: '--token' };
-      if (opts.key !== undefined) {
-        // Read now so that a wrong path fails early; knet decryption is wired in by the frame pipeline.
-        readFileSync(opts.key);
-        process.stderr.write('analyze: note: --key is accepted but this build does not decrypt knet yet\n');
-      }
+      const pipeline: PipelineOptions = opts.key !== undefined ? { knet: { keys: [new Uint8Array(readFileSync(opts.key))] } } : {};
       let totalBytes = 0;
       for (const f of files) totalBytes += f === '-' ? 0 : statSync(f).size;
       const showProgress = process.stderr.isTTY === true && totalBytes >= PROGRESS_MIN_BYTES && files.length === 1;
       const result = await analyzeFiles(files, {
         analyzer,
+        pipeline,
         totalBytes,
         ...(showProgress ? { onProgress: (read: number, total: number) => progress(read, total) } : {}),
       });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { checkConfigText, parseIpAddrJson, renderReportText, reportToJson, type HostAddress } from '../../config/index.ts';
-import { liveHostAddresses, liveHostname } from '../../config/live.ts';
+import { liveHostAddresses, liveHostname, readKeyfileSize } from '../../config/live.ts';
 
 function corosyncMajor(v: string): 2 | 3 {
   if (v === '2' || v === '3') return Number(v) as 2 | 3;
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .description('parse corosync.conf; show effective totem timers (value and origin), nodes, links, address selection and findings')
     .argument('<file>', 'corosync.conf')
     .addOption(new Option('--addrs <file>', 'host addresses as `ip -j addr` JSON (address selection, local node, MTU)').conflicts('live'))
-    .option('--live', 'run `ip -j addr` on this host instead of --addrs')
+    .option('--live', 'check against this host: run `ip -j addr`, use its host name, check the crypto key file size')
     .option('--hostname <name>', 'host name to find the local node (default: this host\'s name with --live)')
     .option('--corosync <major>', 'corosync major version whose rules and defaults apply (2 or 3)', corosyncMajor, 3 as 2 | 3)
     .addOption(new Option('--bind-rule <rule>', 'rule for the chosen address in the summary').choices(['corosync', 'safe'] as const).default('corosync' as const))
@@ -63,6 +63,8 @@ export function register(program: Command): void {
         ...(hostname !== undefined ? { hostname } : {}),
         bindRule: opts.bindRule,
         ignoreLabelledAliases: opts.keepAliases !== true,
+        // The key file is only meaningful on the host the config belongs to.
+        ...(opts.live === true ? { keyfile: readKeyfileSize } : {}),
       });
       process.stdout.write(opts.json === true ? `${JSON.stringify(reportToJson(report, file), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n` : renderReportText(report, file));
       if (!report.ok) process.exitCode = 1;
