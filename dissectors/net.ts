@@ -5,7 +5,12 @@
  *
  * `decode` never throws. Each record yields exactly one `NetResult`: a UDP datagram, a fragment
  * held for reassembly, a frame that is not ours (`ignored`, with a short stable reason), or a
- * `WireError` whose offset counts from the start of the captured frame.
+ * `WireError` whose offset counts from the start of the captured frame (of the reassembled
+ * payload when the frame completed an IP reassembly).
+ *
+ * Above this layer the UDP payload is the bare totemsrp message for udp/udpu, or a knet packet
+ * (wire-format.md §1, §2.1, §2.2). A full udp/udpu mcast is 1455 bytes of UDP payload, so IPv4
+ * fragments appear only with knet or non-default netmtu; knet datagrams up to 64 KiB are common.
  */
 import type { CaptureRecord } from './capture/reader.ts';
 import { CAPTURE_ERROR_CODES } from './capture/errors.ts';

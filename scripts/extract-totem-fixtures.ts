@@ -5,11 +5,10 @@
  *
  *   npx tsx scripts/extract-totem-fixtures.ts
  *
- * Selection uses raw header bytes only (type @3, encapsulated @4, rtr_list_entries @53), so the
- * fixtures do not depend on the decoder they test. Kept per capture: every JOIN (incl. leaves),
- * COMMIT_TOKEN, encapsulated MCAST and ORF token with rtr entries or retrans_flg set; the first
- * ORF tokens of each ring; a few MERGE_DETECT / TOKEN_HOLD_CANCEL; the first, smallest and
- * largest MCASTs. The tests also run over every frame of every capture, extracted at test time.
+ * Selection (frames.ts `selectFixtureFrames`) uses raw header bytes only, so the fixtures do not
+ * depend on the decoder they test. The tests also run over every frame of every capture in
+ * samples/, extracted at test time. test/fixtures/totemsrp/udpu-loss.json (retransmissions,
+ * recovery) comes from a lab run: test/fixtures/totemsrp/make-loss-capture.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

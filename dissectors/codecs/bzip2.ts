@@ -3,8 +3,11 @@
  * by seek-bzip (pure JS). Its output goes to a sink that stops at `maxOut` bytes, so a bomb costs
  * at most `maxOut` bytes of memory.
  */
-import Bunzip from 'seek-bzip';
+import type Bunzip from 'seek-bzip';
 import { CodecAbort } from './errors.ts';
+import { lazyRequire } from './lazy.ts';
+
+const seekBzip = lazyRequire<typeof Bunzip>('seek-bzip');
 
 class BoundedSink {
   readonly buf: Uint8Array;
@@ -21,7 +24,7 @@ class BoundedSink {
 export function bzip2Decompress(src: Uint8Array, maxOut: number): Uint8Array {
   const sink = new BoundedSink(maxOut);
   try {
-    Bunzip.decode(Buffer.from(src.buffer, src.byteOffset, src.length), sink, false);
+    seekBzip().decode(Buffer.from(src.buffer, src.byteOffset, src.length), sink, false);
   } catch (e) {
     if (e instanceof CodecAbort) throw e;
     throw new CodecAbort('knet.decompress.failed', e instanceof Error ? e.message : 'bzip2 decoder error');

@@ -5,8 +5,12 @@
  * footer gives the index position, the index lists every block's uncompressed size, and a stream
  * claiming more than `maxOut` is refused before anything is inflated.
  */
-import { decompressSync } from '@napi-rs/lzma/xz';
 import { CodecAbort } from './errors.ts';
+import { lazyRequire } from './lazy.ts';
+
+type XzModule = typeof import('@napi-rs/lzma/xz');
+// The native addon is loaded on the first lzma packet only.
+const xz = lazyRequire<XzModule>('@napi-rs/lzma/xz');
 
 const HEADER_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const STREAM_HEADER_SIZE = 12;
@@ -50,7 +54,7 @@ export function xzDecompress(src: Uint8Array, maxOut: number): Uint8Array {
   if (declared > maxOut) throw new CodecAbort('knet.decompress.too_large', `stream declares ${declared} bytes, limit ${maxOut}`);
   let out: Uint8Array;
   try {
-    out = decompressSync(src);
+    out = xz().decompressSync(src);
   } catch (e) {
     throw new CodecAbort('knet.decompress.failed', e instanceof Error ? e.message : 'xz decoder error');
   }

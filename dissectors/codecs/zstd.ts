@@ -4,8 +4,10 @@
  * has no output limit, so the frames are walked first (headers and block headers only) and input
  * whose worst-case output is above the limit is refused before decoding.
  */
-import { decompress } from 'fzstd';
 import { CodecAbort } from './errors.ts';
+import { lazyRequire } from './lazy.ts';
+
+const fzstd = lazyRequire<typeof import('fzstd')>('fzstd');
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const BLOCK_MAX = 128 * 1024;
@@ -86,7 +88,7 @@ export function zstdDecompress(src: Uint8Array, maxOut: number): Uint8Array {
   if (bound > maxOut) throw new CodecAbort('knet.decompress.too_large', `frame may decode to ${bound} bytes, limit ${maxOut}`);
   let out: Uint8Array;
   try {
-    out = decompress(src);
+    out = fzstd().decompress(src);
   } catch (e) {
     throw new CodecAbort('knet.decompress.failed', e instanceof Error ? e.message : 'zstd decoder error');
   }

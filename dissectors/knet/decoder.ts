@@ -285,13 +285,14 @@ export class KnetDecoder {
 
   /** Ends the input: every reassembly still open is reported as incomplete. */
   flush(): KnetIncomplete[] {
+    // Evicted ones not yet handed out were counted when evicted.
     const out: KnetIncomplete[] = this.#carry.splice(0);
     for (const s of this.#senders.values()) {
       for (const r of s.pending.values()) out.push(this.#incomplete(r, 'flush'));
+      this.counters.incomplete += s.pending.size;
       s.pending.clear();
     }
     this.#pendingTotal = 0;
-    this.counters.incomplete += out.length;
     return out;
   }
 
@@ -397,6 +398,7 @@ export class KnetDecoder {
   ): KnetResult {
     const c = this.counters;
     const s = this.#sender(d.header.node);
+    if (this.#carry.length > 0) expired.push(...this.#carry.splice(0));
     s.gotData = true;
     // The receiving node only matters for receiver-scoped dedup and for incomplete reports.
     const receiver = this.#scope === 'receiver' || isFragmented(d) ? this.#receiverOf(meta) : '';

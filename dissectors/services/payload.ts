@@ -9,9 +9,10 @@ import { groupTree, parseGroupedMessage, printableName } from '../totempg/group.
 import { TOTEMPG_FIELDS } from '../totempg/fields.ts';
 import { parseTotempg, pieceKind, totempgSummary, totempgTree } from '../totempg/packet.ts';
 import { SERVICE_FIELDS } from './fields.ts';
-import { decodePackedMessage, decodeServiceMessage, serviceSummary, serviceTree } from './index.ts';
+import { decodePackedMessage, decodeServiceMessage, serviceSummary, serviceTree } from './dispatch.ts';
 
-function packedTree(b: Uint8Array, le: boolean): FieldNode[] {
+/** Tree of a complete packed message (groups + service message); errors become `*.error` nodes. */
+export function packedMessageTree(b: Uint8Array, le: boolean): FieldNode[] {
   const grouped = parseGroupedMessage(b, le);
   if (grouped instanceof WireError) return [node(TOTEMPG_FIELDS.error, grouped.toString())];
   const out = groupTree(grouped);
@@ -26,7 +27,7 @@ function packedTree(b: Uint8Array, le: boolean): FieldNode[] {
 export function totempgPayloadTree(payload: Uint8Array, le: boolean): FieldNode {
   const p = parseTotempg(payload, le);
   if (p instanceof WireError) return node(TOTEMPG_FIELDS[''], undefined, [node(TOTEMPG_FIELDS.error, p.toString())]);
-  return totempgTree(p, (i, piece) => (piece === 'whole' ? packedTree(p.messages[i]!, le) : [node(TOTEMPG_FIELDS.data, p.messages[i]!)]));
+  return totempgTree(p, (i, piece) => (piece === 'whole' ? packedMessageTree(p.messages[i]!, le) : [node(TOTEMPG_FIELDS.data, p.messages[i]!)]));
 }
 
 /** One line: `totempg 3 msg: votequorum nodeinfo node 1 ...; sync barrier ring 1.d` (pieces as `[head 1400 B]`). */

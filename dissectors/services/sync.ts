@@ -7,7 +7,7 @@ import { i32, u32, u64, putU32, putU64 } from '../bytes.ts';
 import { node, type FieldNode } from '../catalog.ts';
 import { WireError, type Decoded } from '../errors.ts';
 import { SYNC_FIELDS as F } from './fields.ts';
-import { emitRequestHeader, REQUEST_HEADER_LEN } from './header.ts';
+import { emitRequestHeader } from './header.ts';
 import { serviceName } from './names.ts';
 import type { RequestHeader, SyncMessage, SyncRingId } from './types.ts';
 
@@ -71,8 +71,4 @@ export function syncTree(m: SyncMessage): FieldNode {
 export function syncSummary(m: SyncMessage): string {
   if (m.type === 'barrier') return `sync barrier ring ${formatSyncRingId(m.ringId)}`;
   return `sync service_build ring ${formatSyncRingId(m.ringId)} services [${m.services.join(',')}] (${m.services.map(serviceName).join(',')})`;
-}
-
-export function syncHeaderLen(): number {
-  return REQUEST_HEADER_LEN;
 }

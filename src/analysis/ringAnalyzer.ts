@@ -200,6 +200,8 @@ class Ring {
   holdCancelAt = -1;
   young = false;
   lossClassified = false;
+  /** A member that came back with a fresh ring seq (restarted) and so started the gather. */
+  restartedNode = -1;
 
   // mcast seq window
   window: SeqWindow | null = null;
@@ -642,7 +644,7 @@ export class RingAnalyzer {
     const cancelled = r.holdCancelAt >= r.lastTokenTs;
     const enoughIdle =
       r.repUnchanged + 1 >= this.seqnoUnchanged ||
-      (r.commitAddr === null && r.repVisits >= 2 && r.repUnchanged + 1 >= r.repVisits);
+      (r.commitAddr === null && r.repVisits >= 1 && r.repUnchanged + 1 >= r.repVisits);
     const idleFloor = this.holdMs !== null ? this.holdMs * 0.5 : 20;
     if (sender === r.rep && unchanged && enoughIdle && (holdMs >= idleFloor || cancelled)) {
       this.idleHoldDist.add(holdMs);
@@ -746,7 +748,7 @@ export class RingAnalyzer {
     const current: number[] = [];
     for (const item of list) {
       const ir = item.ringId.rep === r.rep && item.ringId.seq === r.seq ? r : this.rings.get(formatRingId(item.ringId));
-      if (ir === undefined) continue;
+      if (ir === undefined || (ir !== r && ir.ended)) continue;
       if (ir === r) current.push(item.seq);
       const w = this.ensureWindow(ir);
       const slot = w.claim(item.seq);
@@ -1074,6 +1076,12 @@ export class RingAnalyzer {
       if (n !== undefined && n.leaveAt >= since) return; // a clean leave started the gather
     }
     if (join !== null && !join.leave && join.failed.includes(by)) return; // FAILED TO RECEIVE
+    if (join !== null && !join.leave && join.ringSeq !== r.seq) {
+      // A member whose JOIN names another ring seq was restarted (§6.8: a fresh start loads the stored
+      // seq + 1) before the others' token timer expired: its old instance died.
+      r.restartedNode = by;
+      return;
+    }
     // A foreign node or ring right before the first member JOIN explains the gather (join, merge).
     const windowStart = Math.max(since, ts - STIMULUS_WINDOW_S);
     for (const [id, n] of this.nodes) {
@@ -1251,6 +1259,12 @@ export class RingAnalyzer {
         r.explanation = `rings ${real.map((p) => p.key).join(' and ')} merged (a partition healed)`;
         return;
       }
+    }
+    const restarted = prevRings.map((p) => p.restartedNode).find((n) => n !== undefined && n > 0);
+    if (restarted !== undefined && left.length === 0) {
+      r.classification = 'node_died';
+      r.explanation = `node ${restarted} restarted before its token timeout expired (it rejoined with a fresh ring sequence): its previous instance died`;
+      return;
     }
     const failedToRecv = this.failedToReceive(r);
     if (failedToRecv !== null) {

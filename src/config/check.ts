@@ -2,7 +2,7 @@
  * One call from corosync.conf text to everything `config check` reports: syntax, the typed model,
  * effective values, nodes, links, address selection and findings.
  */
-import type { BindRule, BindSelection, HostAddress } from './addrs.ts';
+import type { BindSelection, HostAddress } from './addrs.ts';
 import { computeEffective, type EffectiveConfig, type EffectiveTotem } from './effective.ts';
 import { finding, hasErrors, sortFindings, type Finding } from './findings.ts';
 import { buildConf, type CorosyncConf, type CorosyncVersion } from './model.ts';
@@ -16,7 +16,6 @@ export interface CheckOptions {
   readonly addrs?: readonly HostAddress[];
   /** Host name used to find the local node (corosync uses uname's nodename). */
   readonly hostname?: string;
-  readonly bindRule?: BindRule;
   readonly ignoreLabelledAliases?: boolean;
   /** Read the crypto key file's size on this host: a function from path to state (see live.ts). */
   readonly keyfile?: (path: string) => KeyfileState;
@@ -50,7 +49,6 @@ export function checkConfigText(text: string, opts: CheckOptions = {}): ConfigRe
   });
   const validated = validateConf(built.conf, effective, {
     ...(opts.addrs !== undefined ? { addrs: opts.addrs } : {}),
-    ...(opts.bindRule !== undefined ? { bindRule: opts.bindRule } : {}),
     ...(opts.ignoreLabelledAliases !== undefined ? { ignoreLabelledAliases: opts.ignoreLabelledAliases } : {}),
     ...(opts.keyfile !== undefined && keyfilePath(built.conf) !== undefined ? { keyfile: opts.keyfile(keyfilePath(built.conf) ?? '') } : {}),
   });

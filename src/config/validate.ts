@@ -4,7 +4,7 @@
  * exec/votequorum.c `votequorum_readconfig`) with corosync's own message, plus what corosync.conf(5),
  * votequorum(5) and operator reports warn about (../shared/reference/operators-and-anchors.md §4).
  */
-import { selectBindAddress, type BindRule, type BindSelection, type HostAddress, addressBytes, sameAddress } from './addrs.ts';
+import { selectBindAddress, type BindSelection, type HostAddress, addressBytes, sameAddress } from './addrs.ts';
 import { KNET_MAX_HOST, MINIMUM_TIMEOUT, MINIMUM_TIMEOUT_HOLD, type EffectiveConfig } from './effective.ts';
 import { finding, type Finding } from './findings.ts';
 import { INTERFACE_MAX, type CorosyncConf, type Setting } from './model.ts';
@@ -12,7 +12,6 @@ import { INTERFACE_MAX, type CorosyncConf, type Setting } from './model.ts';
 export interface ValidateOptions {
   /** The host's addresses (from `ip -j addr`): enables address selection and MTU checks. */
   readonly addrs?: readonly HostAddress[];
-  readonly bindRule?: BindRule;
   readonly ignoreLabelledAliases?: boolean;
   /** What reading the key file gave on this host (see live.ts `readKeyfileSize`). */
   readonly keyfile?: KeyfileState;
@@ -108,6 +107,9 @@ export function validateConf(conf: CorosyncConf, eff: EffectiveConfig, opts: Val
       warn('node.ring0-missing', { line: n.line }, `Node at line ${n.line} has no ring0_addr: it is not counted on link 0 (token_coefficient, membership)`, 'Every node must have at least ring0_addr (corosync.conf(5)).');
     }
     for (const [l, s] of n.rings) {
+      if (addressBytes(s.value) === undefined) {
+        info('node.address-hostname', at(s), `ring${l}_addr ${s.value} is a host name: corosync resolves it with getaddrinfo at startup (ip_version decides the family) and refuses to start if it cannot`, 'Prefer IP addresses, or make sure DNS or /etc/hosts resolve it to the same network on every node.');
+      }
       if (l >= INTERFACE_MAX) err('node.link-number', at(s), `ring${l}_addr: link number ${l} is above the maximum ${INTERFACE_MAX - 1}`, `Use ring0_addr … ring${INTERFACE_MAX - 1}_addr.`, `interface ring number ${l} is bigger than allowed maximum ${INTERFACE_MAX - 1}`);
       if (l > 0 && e.transport !== 'knet' && v === 3) warn('node.extra-link-non-knet', at(s), `ring${l}_addr is ignored/invalid with transport ${e.transport}: only knet has more than one link`, 'Remove it or use transport knet.');
     }
@@ -362,7 +364,8 @@ export function validateConf(conf: CorosyncConf, eff: EffectiveConfig, opts: Val
     warn('totem.hold-above-retransmit', at(T.hold), `hold ${e.hold} ms is not below token_retransmit ${e.tokenRetransmit} ms: the token is retransmitted while it is being held`, 'Leave hold unset (0.8 × token_retransmit − 10).');
   }
   if (v === 3 && e.tokenWarningPercent > 0 && e.tokenWarningMs < e.tokenRetransmit) {
-    info('totem.token-warning-spurious', at(T.token_warning), `The token warning interval (${e.tokenWarningMs} ms) is less than the token retransmit timeout (${e.tokenRetransmit} ms) which can lead to spurious token warnings`, 'Increase token_warning.');
+    const text = `The token warning interval (${e.tokenWarningMs} ms) is less than the token retransmit timeout (${e.tokenRetransmit} ms) which can lead to spurious token warnings. Consider increasing the token_warning parameter.`;
+    add(finding('totem.token-warning-spurious', 'info', at(T.token_warning), text, 'Increase token_warning.', text));
   }
   if (e.heartbeatFailuresAllowed > 0) info('totem.heartbeat', at(T.heartbeat_failures_allowed), `Heartbeat failure detection is on (${e.heartbeatFailuresAllowed} failures × token_retransmit + max_network_delay); it can declare nodes dead on lossy networks`, 'Use only on low-loss networks.');
   if (e.nodeCount > 32 && e.sendJoin === 0) info('totem.send-join', at(T.send_join) ?? totemAt, `${e.nodeCount} nodes and send_join 0: all nodes send JOIN at once when a ring forms`, 'Set send_join (about 80 ms for 128 nodes) as corosync.conf(5) advises.');

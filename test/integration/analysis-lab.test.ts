@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { analyzeFiles } from '../../src/analysis/files.ts';
-import { analysisConfigFromConf } from '../../src/analysis/confTimers.ts';
+import { analyzerOptionsFromConf } from '../../src/analysis/confTimers.ts';
 import type { AnalysisReport, AnalyzerOptions } from '../../src/analysis/types.ts';
 import { requireLabPrerequisites, sleep, withLab, type CorosyncLog, type Lab } from '../lab/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function optionsFor(lab: Lab): AnalyzerOptions {
-  const c = analysisConfigFromConf(lab.config);
-  return { tokenMs: c.tokenMs, tokenWarningPercent: c.tokenWarningPercent, nodeNames: c.nodeNames, nodeAddresses: c.nodeAddresses, timersSource: 'corosync.conf' };
+  return analyzerOptionsFromConf(lab.config);
 }
 
 /** Each node's memberships with members reconstructed from joined/left, as corosync logged them. */

@@ -91,3 +91,34 @@ test('errors with corosync text: real corosync refuses the same configs with the
     });
   });
 });
+
+const WARNINGS: readonly Refusal[] = [
+  { name: 'totem.nodeid', text: conf('  nodeid: 9'), code: 'totem.nodeid-deprecated' },
+  { name: 'bindnetaddr with a nodelist', text: conf('  interface {\n    linknumber: 0\n    bindnetaddr: 192.0.2.0\n  }'), code: 'interface.bindnetaddr-with-nodelist' },
+  { name: 'member with a nodelist', text: conf('  interface {\n    linknumber: 0\n    member {\n      memberaddr: 192.0.2.1\n    }\n  }'), code: 'interface.members-ignored' },
+  { name: 'auto_tie_breaker_node without auto_tie_breaker', text: conf('').replace('provider: corosync_votequorum', 'provider: corosync_votequorum\n  auto_tie_breaker_node: lowest'), code: 'quorum.atb-node-meaningless' },
+  { name: 'two_node with auto_tie_breaker', text: conf('').replace('provider: corosync_votequorum', 'provider: corosync_votequorum\n  two_node: 1\n  auto_tie_breaker: 1'), code: 'quorum.two-node-atb' },
+  { name: 'token_warning below token_retransmit', text: conf('  token_warning: 10').replace('to_syslog: no', 'to_syslog: no\n  debug: on'), code: 'totem.token-warning-spurious' },
+];
+
+test('warnings with corosync text: corosync starts and logs the same message', { timeout: 300_000 }, async (t) => {
+  requireLabPrerequisites();
+  await withLab({ nodes: [1], transport: 'knet', prefix: 'tswarn' }, async (lab) => {
+    const addrs = parseIpAddrJson((await lab.exec(1, ['ip', '-j', 'addr'])).stdout) as HostAddress[];
+    for (const w of WARNINGS) {
+      await t.test(w.name, async () => {
+        const report = checkConfigText(w.text, { hostname: os.hostname(), addrs });
+        assert.equal(report.ok, true, JSON.stringify(report.findings.filter((f) => f.severity === 'error')));
+        const f = report.findings.find((x) => x.code === w.code);
+        assert.ok(f?.corosync, `${w.code} with corosync text expected`);
+        const mark = lab.logMark(1);
+        await lab.startCorosync(1, w.text, { timeoutMs: 15_000 });
+        try {
+          await lab.waitForLog(1, new RegExp(f.corosync.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 10_000, mark);
+        } finally {
+          await lab.stop(1);
+        }
+      });
+    }
+  });
+});

@@ -289,3 +289,17 @@ test('capture starting inside a running ring: members inferred from the token pa
   assert.equal(m.formed_at, null);
   assert.equal(r.capture_gaps.missing_mcasts, 0);
 });
+
+test('quick restart: a member rejoins with a fresh ring seq before the token timeout', () => {
+  const s = new RingScenario();
+  s.form([1, 2, 3], 0xdn).rotate(10, { mcastsPerVisit: 1 });
+  s.advance(300);
+  // Node 3 was killed and started again: its JOIN carries its stored seq + 1 (§6.8).
+  s.form([1, 2, 3], 0x11n, { joinFrom: [3, 1, 2], ringSeqOf: (m) => (m === 3 ? 0xen : 0xdn) });
+  s.rotate(5, { mcastsPerVisit: 1 });
+  const r = analyze(s.frames, { tokenMs: 3650 });
+  assert.equal(r.token.losses.length, 0);
+  const m = ring(r, '1.11');
+  assert.equal(m.classification, 'node_died');
+  assert.match(m.explanation, /node 3 restarted/);
+});

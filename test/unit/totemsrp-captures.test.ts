@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fromHex, toHex } from '../../dissectors/bytes.ts';
 import { WireError } from '../../dissectors/errors.ts';
-import { decodeTotem, detectTotem, encodeTotem, encodedLength, formatRingId, totemSummary, type TotemMessage } from '../../dissectors/totemsrp/index.ts';
+import { decodeTotem, detectTotem, encodeTotem, encodedLength, formatRingId, totemSummary, totemTree, type TotemMessage } from '../../dissectors/totemsrp/index.ts';
 import { CAPTURE_DIR, TOTEM_CAPTURES, extractTotemFrames, extractUdpPayloads, labCaptures, loadFixture, type TotemFrame } from '../fixtures/totemsrp/frames.ts';
 import { swapTotemBytes } from '../fixtures/totemsrp/swap.ts';
 
@@ -213,5 +213,28 @@ describe('udpu-loss.json (lab run with 1/6 loss on node 2 and node 3 killed unde
       if (m.kind === 'memb_commit_token') for (const e of m.membList) if (e.ringId.rep !== 0) onWire.add(formatRingId(e.ringId));
     }
     for (const { ringId } of fx.log.memberships) assert.ok(onWire.has(ringId), ringId);
+  });
+});
+
+describe('real encapsulated MCASTs (udpu-loss.json: RECOVERY re-sends old-ring messages)', () => {
+  const fx = loadFixture('udpu-loss.json');
+  const msgs = fx.frames.map((f) => ({ frame: f.frame, m: decodeTotem(fromHex(f.hex)) }));
+  const encapsulated = msgs.filter((x) => !(x.m instanceof WireError) && x.m.kind === 'mcast' && x.m.header.encapsulated === 1);
+
+  it('carries a whole old-ring MCAST under the new ring id', () => {
+    assert.ok(encapsulated.length >= 4, `${encapsulated.length} encapsulated frames`);
+    for (const { frame, m } of encapsulated) {
+      if (m instanceof WireError || m.kind !== 'mcast') continue;
+      const inner = decodeTotem(m.payload);
+      if (inner instanceof WireError) assert.fail(`frame ${frame}: inner ${inner.toString()}`);
+      assert.equal(inner.kind, 'mcast', `frame ${frame}`);
+      if (inner.kind !== 'mcast') continue;
+      assert.equal(inner.header.encapsulated, 2, 'the copy is of an ordinary totempg message');
+      assert.notDeepEqual(inner.ringId, m.ringId, 'old ring inside, new ring outside');
+      assert.equal(m.systemFrom, m.header.nodeid, 'the recovering node re-sends it as itself');
+      assert.match(totemSummary(m), / encapsulated$/);
+      const nested = totemTree(m, { transport: 'udpu' })[0]!.children![1]!.children!.find((c) => c.field.name === 'corosync_totemsrp');
+      assert.ok(nested, `frame ${frame}: nested tree`);
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { analysisConfigFromConf } from '../../analysis/confTimers.ts';
+import { analyzerOptionsFromConf } from '../../analysis/confTimers.ts';
 import { analyzeFiles } from '../../analysis/files.ts';
 import { renderTextReport } from '../../analysis/textReport.ts';
 import type { AnalyzerOptions } from '../../analysis/types.ts';
@@ -30,19 +30,7 @@ export function register(program: Command): void {
     .option('--key <file>', 'knet authkey, to decrypt knet captures')
     .option('--json', 'print the JSON report (docs/analyze-json.md)')
     .action(async (files, opts) => {
-      let analyzer: AnalyzerOptions = {};
-      if (opts.config !== undefined) {
-        const conf = analysisConfigFromConf(readFileSync(opts.config, 'utf8'));
-        analyzer = {
-          tokenMs: conf.tokenMs,
-          tokenWarningPercent: conf.tokenWarningPercent,
-          ...(conf.holdMs !== undefined ? { holdMs: conf.holdMs } : {}),
-          ...(conf.consensusMs !== undefined ? { consensusMs: conf.consensusMs } : {}),
-          nodeNames: conf.nodeNames,
-          nodeAddresses: conf.nodeAddresses,
-          timersSource: 'corosync.conf',
-        };
-      }
+      let analyzer: AnalyzerOptions = opts.config !== undefined ? analyzerOptionsFromConf(readFileSync(opts.config, 'utf8')) : {};
       if (opts.token !== undefined) analyzer = { ...analyzer, tokenMs: opts.token, timersSource: '--token' };
       const pipeline: PipelineOptions = opts.key !== undefined ? { knet: { keys: [new Uint8Array(readFileSync(opts.key))] } } : {};
       let totalBytes = 0;

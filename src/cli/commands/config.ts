@@ -28,7 +28,6 @@ export function register(program: Command): void {
     .option('--live', 'check against this host: run `ip -j addr`, use its host name, check the crypto key file size')
     .option('--hostname <name>', 'host name to find the local node (default: this host\'s name with --live)')
     .option('--corosync <major>', 'corosync major version whose rules and defaults apply (2 or 3)', corosyncMajor, 3 as 2 | 3)
-    .addOption(new Option('--bind-rule <rule>', 'rule for the chosen address in the summary').choices(['corosync', 'safe'] as const).default('corosync' as const))
     .option('--keep-aliases', 'safer rule: do not skip labelled alias addresses (eth0:1)')
     .option('--json', 'print JSON instead of text')
     .action((file, opts) => {
@@ -61,7 +60,6 @@ export function register(program: Command): void {
         corosyncVersion: opts.corosync,
         ...(addrs !== undefined ? { addrs } : {}),
         ...(hostname !== undefined ? { hostname } : {}),
-        bindRule: opts.bindRule,
         ignoreLabelledAliases: opts.keepAliases !== true,
         // The key file is only meaningful on the host the config belongs to.
         ...(opts.live === true ? { keyfile: readKeyfileSize } : {}),
