@@ -1,8 +1,4 @@
-/**
- * The service layer (wire-format.md §5): dispatch of a packed totempg message's body by group and
- * service id, trees and one-line summaries. Group "a" carries corosync service messages
- * (id = service << 16 | fn); group "sync" carries the sync engine's messages (raw fn id).
- */
+/** Dispatch of a packed totempg message's service message by group and service id (wire-format.md §5.1), trees and summaries. */
 import { node, type FieldNode } from '../catalog.ts';
 import { WireError, type Decoded } from '../errors.ts';
 import { groupNames, parseGroupedMessage, printableName, type GroupedMessage } from '../totempg/group.ts';

@@ -14,5 +14,4 @@ export * from './cmap.ts';
 export * from './cfg.ts';
 export * from './pload.ts';
 export { totempgPayloadTree, totempgPayloadSummary, packedMessageTree } from './payload.ts';
-
 export * from './dispatch.ts';

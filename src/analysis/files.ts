@@ -48,7 +48,7 @@ export async function analyzeFiles(paths: readonly string[], opts: AnalyzeFilesO
     let bytes = 0;
     await readCaptureFile(path, (rec) => {
       frames++;
-      bytes += rec.data.length + 16;
+      bytes += rec.origLen + 16; // not rec.data: it may be built on access
       if (opts.onProgress !== undefined && (frames & 0xffff) === 0) opts.onProgress(bytes, opts.totalBytes ?? 0);
       analyzer.push(pipeline.decode(rec));
     });

@@ -76,7 +76,7 @@ const CASES: readonly Case[] = [
   { code: 'node.nodeid-missing-knet', text: conf('', { nodes: [{ nodeid: null }, {}] }), line: 11 },
   { code: 'node.nodeid-missing-ipv6', text: conf('  transport: udpu', { nodes: [{ rings: ['2001:db8::1'], nodeid: null }, { rings: ['2001:db8::2'] }] }) },
   { code: 'node.nodeid-missing', text: conf('  transport: udpu', { nodes: [{ rings: ['host-a'], nodeid: null }, {}] }) },
-  { code: 'node.address-hostname', text: conf('', { nodes: [{ rings: ['node-a.example.com'] }, {}] }), line: 10 },
+  { code: 'node.address-hostname', text: conf('', { nodes: [{ rings: ['node-a.example.com'] }, {}] }), line: 12 },
   { code: 'node.nodeid-generated', text: conf('  transport: udpu', { nodes: [{ nodeid: null }, {}] }) },
   { code: 'node.nodeid-too-big-knet', text: conf('', { nodes: [{ nodeid: 70000 }, {}] }) },
   { code: 'node.nodeid-zero', text: conf('  transport: udpu', { nodes: [{ nodeid: 0 }, {}] }) },
