@@ -1,4 +1,3 @@
 export * from './errors.ts';
 export * from './reader.ts';
-export * from './file.ts';
 export { splitTimestamp, splitTimestampBig, tsOut, tsResolution, type TsResolution } from './timestamp.ts';

@@ -6,7 +6,8 @@
  * Memory: one read chunk of decoded frames per file.
  */
 import { createReadStream } from 'node:fs';
-import { CaptureReader, READ_CHUNK_SIZE, readCaptureFile } from '../../dissectors/capture/index.ts';
+import { CaptureReader } from '../../dissectors/capture/index.ts';
+import { READ_CHUNK_SIZE, readCaptureFile } from '../sources/captureFile.ts';
 import { FramePipeline, type PipelineOptions } from '../decode/pipeline.ts';
 import type { DecodedFrame } from '../decode/types.ts';
 import { ClockAligner, CrossCaptureDedup, shiftFrame } from './merge.ts';

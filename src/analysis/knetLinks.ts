@@ -27,9 +27,16 @@ export interface KnetLinkObservation {
 }
 
 export interface KnetLinkOptions {
-  /** A ping without pong after this long is lost (corosync knet_pong_timeout; default 2 s). */
+  /**
+   * knet pong timeout (corosync knet_pong_timeout; logged as "timeout update - ... timeout: µs",
+   * 1825 ms with token 3000, 825 ms with token 1000). A ping without pong after this long is lost;
+   * the down rule scales it by knet's backoff. Default 2 s.
+   */
   readonly pongTimeoutNs?: bigint;
-  /** Expected ping interval (knet_ping_interval); only reported back, used for the down rule when given. */
+  /**
+   * knet ping interval (corosync knet_ping_interval; node logs print it as "timeout update -
+   * interval: µs"). Informational for now: the down rule needs only the pong timeout.
+   */
   readonly pingIntervalNs?: bigint;
   /** knet pong_count (corosync default 2): the link comes up on the pong after this many. */
   readonly pongCount?: number;

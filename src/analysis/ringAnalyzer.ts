@@ -585,7 +585,8 @@ export class RingAnalyzer {
     this.becomeOperational(r, ts, t.seq);
     if (r.commitAddr !== null && !r.emitted && r.formedAt !== null) this.ringFormed(r, ts);
     this.addMember(r, sender, ts);
-    const dst = this.tokenDestination(frame, t.header.targetNodeid, senderNode);
+    // The next node in ring order once the commit token gave it; the destination address otherwise.
+    const dst = r.inferred ? this.tokenDestination(frame, t.header.targetNodeid, senderNode) : (r.next(sender) ?? -1);
     if (dst > 0) this.addMember(r, dst, ts);
     if (senderNode.ring !== r && (senderNode.ring === null || senderNode.ring.seq <= r.seq)) senderNode.ring = r;
 
@@ -949,14 +950,9 @@ export class RingAnalyzer {
     const origin = m.systemFrom;
     // A retransmitted MCAST is the stored original (header nodeid = originator, §6.3 step 8) sent
     // from the retransmitting node: the source address names the node that sent this copy.
-    const k = frame.knet;
-    let sender: number;
-    if (k !== undefined && k.kind === 'data') {
-      sender = k.data.header.node; // knet names the sending host in its own header
-    } else {
-      const src = frame.endpoints?.src;
-      sender = (src !== undefined ? this.ipToNode.get(src) : undefined) ?? m.header.nodeid;
-    }
+    // Liveness is credited to the header nodeid (the originator sends the first copies); the node
+    // that sent a repair copy is resolved only when it matters (copySender).
+    const sender = m.header.nodeid;
     this.heard(frame, sender, ts, false);
     const r = this.ring(m.ringId, ts);
     this.becomeOperational(r, ts, m.seq);
@@ -976,7 +972,7 @@ export class RingAnalyzer {
       // Already swept (late copy of an old seq): it was counted missing only if never seen, so a late
       // retransmission still marks a repair below.
       const slot = w.find(m.seq);
-      if (slot >= 0) this.mcastCopy(r, w, slot, sender, ts);
+      if (slot >= 0) this.mcastCopy(r, w, slot, frame, m, ts);
       return;
     }
     const slot = w.claim(m.seq);
@@ -991,17 +987,19 @@ export class RingAnalyzer {
         e.sender = origin;
         this.fixPair(e.requestedBy, origin);
       }
-      if ((flags & REQUESTED) !== 0) this.markRepaired(r, m.seq, sender, ts, false);
+      if ((flags & REQUESTED) !== 0) this.markRepaired(r, m.seq, this.copySender(frame, m), ts, false);
       return;
     }
-    this.mcastCopy(r, w, slot, sender, ts);
+    this.mcastCopy(r, w, slot, frame, m, ts);
   }
 
   /** A second copy of a seq: after a request it is the retransmission. */
-  private mcastCopy(r: Ring, w: SeqWindow, slot: number, sender: number, ts: number): void {
+  private mcastCopy(r: Ring, w: SeqWindow, slot: number, frame: DecodedFrame, m: Mcast, ts: number): void {
     const flags = w.flags[slot] ?? 0;
-    if ((flags & REQUESTED) !== 0 && (flags & REPAIRED) === 0) this.markRepaired(r, w.seqs[slot] ?? 0, sender, ts, false);
-    else if ((flags & REPAIRED) !== 0) {
+    if ((flags & REQUESTED) === 0) return; // udpu fan-out copies and unrequested repeats
+    const sender = this.copySender(frame, m);
+    if ((flags & REPAIRED) === 0) this.markRepaired(r, w.seqs[slot] ?? 0, sender, ts, false);
+    else {
       // The repair was inferred from the rtr_list; the copy now seen names the real retransmitter.
       const idx = w.entry[slot] ?? 0;
       const e = idx > 0 ? this.entries[idx - 1] : undefined;
@@ -1010,6 +1008,18 @@ export class RingAnalyzer {
         e.inferred = false;
       }
     }
+  }
+
+  /**
+   * The node that sent this MCAST copy. A retransmission is the stored original (header nodeid =
+   * originator, §6.3 step 8) sent by another node: knet names the sending host in its header,
+   * udp/udpu by the source address.
+   */
+  private copySender(frame: DecodedFrame, m: Mcast): number {
+    const k = frame.knet;
+    if (k !== undefined && k.kind === 'data') return k.data.header.node;
+    const src = frame.endpoints?.src;
+    return (src !== undefined ? this.ipToNode.get(src) : undefined) ?? m.header.nodeid;
   }
 
   private fixPair(receiver: number, sender: number): void {

@@ -5,7 +5,7 @@
  * the reassembly state of the layers below (bounded there) and the running `stats`.
  * Hot path: one object per frame of a single shape, endpoints formatted only when read.
  */
-import { NetDecoder, formatIp, type UdpDatagram } from '../../dissectors/net.ts';
+import { NetDecoder, type UdpDatagram } from '../../dissectors/net.ts';
 import type { CaptureRecord } from '../../dissectors/capture/index.ts';
 import { WireError } from '../../dissectors/errors.ts';
 import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
@@ -29,7 +29,6 @@ class Frame implements DecodedFrame {
   readonly capLen: number;
   readonly origLen: number;
   readonly linkType: number;
-  readonly data: Uint8Array;
   status: FrameStatus = 'ignored';
   transport: Transport | undefined = undefined;
   totem: TotemMessage | undefined = undefined;
@@ -39,23 +38,24 @@ class Frame implements DecodedFrame {
   knet: KnetResult | undefined = undefined;
   private endpointsCache: FrameEndpoints | undefined = undefined;
 
-  constructor(
-    readonly record: CaptureRecord,
-    data: Uint8Array,
-  ) {
+  constructor(readonly record: CaptureRecord) {
     this.number = record.number;
     this.tsSec = record.tsSec;
     this.tsNsec = record.tsNsec;
-    this.capLen = data.length;
+    this.capLen = record.capLen ?? record.data.length;
     this.origLen = record.origLen;
     this.linkType = record.linkType;
-    this.data = data;
+  }
+
+  /** The captured bytes (made on first access by the reader). */
+  get data(): Uint8Array {
+    return this.record.data;
   }
 
   get endpoints(): FrameEndpoints | undefined {
     const d = this.udp;
     if (d === undefined) return undefined;
-    this.endpointsCache ??= { ipVersion: d.ipVersion, src: formatIp(d.src), dst: formatIp(d.dst), srcPort: d.srcPort, dstPort: d.dstPort };
+    this.endpointsCache ??= { ipVersion: d.ipVersion, src: d.srcText, dst: d.dstText, srcPort: d.srcPort, dstPort: d.dstPort };
     return this.endpointsCache;
   }
 }
@@ -78,10 +78,9 @@ export class FramePipeline {
   }
 
   decode(rec: CaptureRecord): DecodedFrame {
-    const data = rec.data; // read once: a record's `data` may be built on access
-    const f = new Frame(rec, data);
+    const f = new Frame(rec);
     this.stats.frames++;
-    this.stats.bytes += data.length;
+    this.stats.bytes += f.capLen;
 
     const r = this.net.decode(rec);
     if (r instanceof WireError) return this.fail(f, r);

@@ -2,6 +2,8 @@
 import { node, type FieldNode } from '../../dissectors/catalog.ts';
 import { knetSummary, knetTree } from '../../dissectors/knet/index.ts';
 import { netTree } from '../../dissectors/net.ts';
+import { totempgPayloadTree } from '../../dissectors/services/payload.ts';
+import { NOT_ENCAPSULATED } from '../../dissectors/totemsrp/types.ts';
 import { totemSummary, totemTree } from '../../dissectors/totemsrp/index.ts';
 import { ERROR_FIELDS, PIPELINE_FIELDS } from '../decode/fields.ts';
 import type { DecodedFrame } from '../decode/types.ts';
@@ -17,7 +19,13 @@ export function frameTree(f: DecodedFrame): FieldNode[] {
     out.push(node(ERROR_FIELDS.code, f.error.code), node(ERROR_FIELDS.offset, f.error.offset), node(ERROR_FIELDS.message, f.error.message));
   }
   if (f.knet !== undefined) out.push(...knetTree(f.knet));
-  if (f.totem !== undefined) out.push(...totemTree(f.totem, { transport: f.transport ?? 'unknown' }));
+  if (f.totem !== undefined) {
+    out.push(...totemTree(f.totem, { transport: f.transport ?? 'unknown' }));
+    // The totempg layer inside an ordinary MCAST (a recovery copy wraps a whole old-ring MCAST instead).
+    if (f.totem.kind === 'mcast' && f.totem.header.encapsulated === NOT_ENCAPSULATED) {
+      out.push(totempgPayloadTree(f.totem.payload, f.totem.header.littleEndian));
+    }
+  }
   return out;
 }
 

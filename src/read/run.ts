@@ -15,11 +15,22 @@ import type { DisplayFilter } from '../filter/displayFilter.ts';
 import { hexdump } from '../output/hexdump.ts';
 import { collectFieldValues, renderTree } from '../output/tree.ts';
 import { jsonValue } from '../output/values.ts';
+import {
+  DEFAULT_PAYLOAD_BYTES,
+  DeliveryAssembler,
+  deliverFrame,
+  deliverJson,
+  deliverLine,
+  deliveryEventJson,
+  deliveryEventLine,
+  deliveryStatsLine,
+  type DeliveryEvent,
+} from '../deliver/index.ts';
 import { frameTree, frameSummary } from './frameView.ts';
 import { LineWriter } from './output.ts';
 import { renderStats, statsJson } from './statsView.ts';
 
-export type ReadMode = 'summary' | 'verbose' | 'json' | 'stats';
+export type ReadMode = 'summary' | 'verbose' | 'json' | 'stats' | 'deliver';
 
 export interface ReadConfig {
   readonly path: string; // '-' = stdin
@@ -31,6 +42,9 @@ export interface ReadConfig {
   readonly filter?: DisplayFilter;
   readonly ports?: PortRange;
   readonly knet?: KnetCryptoOptions;
+  /** With mode 'deliver': JSON objects instead of text lines, and how many body bytes to show. */
+  readonly deliverJson?: boolean;
+  readonly payloadBytes?: number;
   /** Also show frames that are not corosync traffic (ARP, other UDP ports, ...). */
   readonly all: boolean;
 }
@@ -57,6 +71,18 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
   let shown = 0;
   let firstTime: { sec: number; nsec: number } | undefined;
   let stop = false;
+  const assembler = cfg.mode === 'deliver' ? new DeliveryAssembler() : undefined;
+  const deliverOut = (events: readonly DeliveryEvent[]): void => {
+    for (const ev of events) {
+      if (cfg.deliverJson === true) {
+        const o = ev.kind === 'message' ? deliverJson(ev.message, cfg.payloadBytes ?? DEFAULT_PAYLOAD_BYTES) : deliveryEventJson(ev);
+        if (o !== null) out.line(JSON.stringify(o));
+      } else {
+        const l = ev.kind === 'message' ? deliverLine(ev.message) : deliveryEventLine(ev);
+        if (l !== null) out.line(l);
+      }
+    }
+  };
 
   const onRecord = (rec: CaptureRecord): void => {
     if (stop) return;
@@ -64,6 +90,10 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
     if (firstTime === undefined) firstTime = { sec: rec.tsSec, nsec: rec.tsNsec };
     if (cfg.count !== undefined && pipeline.stats.frames >= cfg.count) stop = true;
     if (cfg.mode === 'stats') return;
+    if (assembler !== undefined) {
+      deliverOut(deliverFrame(assembler, frame));
+      return;
+    }
     if (!cfg.all && frame.status === 'ignored') return;
     let tree: FieldNode[] | undefined;
     let values: Map<string, FieldValue[]> | undefined;
@@ -108,6 +138,10 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
     if (isCaptureFormatError(e)) problem = e.message;
     else if (e instanceof Error && 'code' in e) problem = `${cfg.path}: ${e.message}`;
     else throw e;
+  }
+  if (assembler !== undefined && problem === undefined) {
+    deliverOut(assembler.finish());
+    if (cfg.deliverJson !== true) out.line(deliveryStatsLine(assembler.stats));
   }
   if (cfg.mode === 'stats') {
     if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(pipeline.stats)));

@@ -44,6 +44,10 @@ export interface SimOptions {
   readonly codec?: WireCodec;
   /** Keep the engines' log lines (membership notices etc.). */
   readonly keepLogs?: boolean;
+  /** Also produce corosync's debug-level lines (implies keepLogs). */
+  readonly logDebug?: boolean;
+  /** Stop after this many events (a run that exceeds it is reported as stalled). */
+  readonly maxEvents?: number;
 }
 
 export interface RingFormed {
@@ -173,6 +177,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       timers,
       initialRingSeq,
       random: forkRng(engineRng),
+      logDebug: opts.logDebug ?? false,
     });
     sn.engine = engine;
     sn.timerAt = null;
@@ -256,7 +261,7 @@ export function runSimulation(opts: SimOptions): SimResult {
           break;
         }
         case 'log':
-          if (opts.keepLogs) logs.push(`${now.toFixed(1)} node${sn.nodeid} [${a.level}] ${a.text}`);
+          if (opts.keepLogs || opts.logDebug) logs.push(`${now.toFixed(1)} node${sn.nodeid} [${a.level}] ${a.text}`);
           break;
       }
     }
@@ -369,7 +374,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   });
 
   // --- event loop ---
-  const maxEvents = 5_000_000;
+  const maxEvents = opts.maxEvents ?? 5_000_000;
   while (heap.size > 0) {
     const ev = heap.peek()!;
     if (ev.at > endAt) break;

@@ -5,7 +5,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { readCaptureFile, type CaptureRecord } from '../../dissectors/capture/index.ts';
+import { type CaptureRecord } from '../../dissectors/capture/index.ts';
+import { readCaptureFile } from '../../src/sources/captureFile.ts';
 
 interface HeldRecord {
   readonly sec: number;

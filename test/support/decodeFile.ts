@@ -1,5 +1,5 @@
 /** Test helper: run a capture file through the real frame pipeline and keep what tests look at. */
-import { readCaptureFile } from '../../dissectors/capture/index.ts';
+import { readCaptureFile } from '../../src/sources/captureFile.ts';
 import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import { FramePipeline } from '../../src/decode/pipeline.ts';
 import type { PipelineStats } from '../../src/decode/stats.ts';

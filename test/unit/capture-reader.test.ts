@@ -7,17 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import {
-  CaptureFormatError,
-  CaptureReader,
-  readCaptureFile,
-  readCaptureStream,
-  splitTimestamp,
-  splitTimestampBig,
-  tsOut,
-  type CaptureRecord,
-  type CaptureReaderOptions,
-} from '../../dissectors/capture/index.ts';
+import { CaptureFormatError, CaptureReader, splitTimestamp, splitTimestampBig, tsOut, type CaptureRecord, type CaptureReaderOptions } from '../../dissectors/capture/index.ts';
+import { readCaptureFile, readCaptureStream } from '../../src/sources/captureFile.ts';
 import { pcapFileHeader, pcapngBlock, pcapngEpb, pcapngIdb, pcapngShb, pcapRecord, concatBytes } from '../../dissectors/capture/writer.ts';
 import { putU32, toHex } from '../../dissectors/bytes.ts';
 import { completeFixtures, fixture } from '../fixtures/capture/oracle.ts';

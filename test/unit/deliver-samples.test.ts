@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readCaptureFile } from '../../dissectors/capture/index.ts';
+import { readCaptureFile } from '../../src/sources/captureFile.ts';
 import { FramePipeline } from '../../src/decode/pipeline.ts';
 import { DeliveryAssembler, deliverFrame, type DeliveredMessage, type DeliveryEvent } from '../../src/deliver/index.ts';
 

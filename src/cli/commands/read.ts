@@ -25,6 +25,12 @@ function readAuthkey(path: string): Uint8Array {
   return new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
 }
 
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got '${v}'`);
+  return n;
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive integer, got '${v}'`);
@@ -43,6 +49,8 @@ export function register(program: Command): void {
     .option('-Y, --filter <expr>', "display filter over catalog fields, e.g. 'corosync_totemsrp.orf_token.rtr_list_entries > 0'")
     .option('--stats', 'no per-frame output: a closing table of frames by transport and type, errors by code')
     .option('--all', 'also list frames that are not corosync traffic')
+    .option('--deliver', 'one line per assembled application message in agreed order, as a CPG client received it (--json: one object each)')
+    .addOption(new Option('--payload-bytes <n>', 'with --deliver --json: body bytes shown as hex').argParser(nonNegativeInt).default(64))
     .option('--ports <range>', 'UDP ports carrying corosync traffic (either side)', '5404-5412')
     .option('-k, --key <file>', 'knet authkey file (repeatable, tried in order; never printed)', collect, [] as string[])
     .addOption(new Option('--cipher <cipher>', 'knet crypto_cipher, when known (else detected per packet)').choices(KNET_CIPHERS))
@@ -63,7 +71,9 @@ export function register(program: Command): void {
       }
       const cfg: ReadConfig = {
         path: file,
-        mode: opts.stats ? 'stats' : opts.json ? 'json' : opts.verbose ? 'verbose' : 'summary',
+        mode: opts.stats ? 'stats' : opts.deliver ? 'deliver' : opts.json ? 'json' : opts.verbose ? 'verbose' : 'summary',
+        deliverJson: opts.deliver === true && opts.json === true,
+        payloadBytes: opts.payloadBytes,
         statsJson: opts.stats === true && opts.json === true,
         hex: opts.hex === true,
         all: opts.all === true,

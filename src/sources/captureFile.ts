@@ -3,7 +3,7 @@
  * `CaptureReader` chunk by chunk (1 MiB reads). One await per chunk, none per record.
  */
 import { createReadStream } from 'node:fs';
-import { CaptureReader, type CaptureReaderOptions, type CaptureSummary, type RecordCallback } from './reader.ts';
+import { CaptureReader, type CaptureReaderOptions, type CaptureSummary, type RecordCallback } from '../../dissectors/capture/reader.ts';
 
 export const READ_CHUNK_SIZE = 1 << 20;
 
