@@ -629,6 +629,7 @@ export class TotemEngine {
     this.memb_consensus_reset();
     this.memb_consensus_set(this.nodeid);
     this.debug(`entering GATHER state from ${from}(${GATHER_FROM_DESC[from] ?? ''}).`);
+    this.debug(`proc ${this.myProcList.join(",")} failed ${this.myFailedList.join(",")} memb ${this.myMembList.join(",")} ring ${formatRingId(this.myRingId)}`);
     this.membState = S_GATHER;
     this.stats.gatherEntered++;
     if (from === GatherFrom.CONSENSUS_TIMEOUT_EXPIRED) this.stats.continuousGather++;
@@ -1292,6 +1293,17 @@ export class TotemEngine {
       }
       return;
     }
+    if (this.membState === S_RECOVERY && sq === this.regularSq) {
+      // DEVIATION from corosync 3.1.7 (message_handler_mcast): corosync files a new-ring message that
+      // arrives while this node is still in RECOVERY into the regular sort queue, which at that point
+      // still holds the OLD ring's messages by seq. If recovery then fails (token loss, JOIN), the old
+      // ring state is restored and that foreign message is delivered as an old-ring message: the
+      // simulator found agreed-order and virtual-synchrony violations from exactly this. We drop it
+      // instead; the sender keeps it and retransmits on request once we are OPERATIONAL. Nothing
+      // changes on the wire beyond a possible retransmit request.
+      this.stats.rxMsgDropped++;
+      return;
+    }
     if (sq.inRange(m.seq) && !sq.inuseAt(m.seq)) {
       if (sqLt(this.myHighSeqReceived, m.seq)) this.myHighSeqReceived = m.seq;
       sq.add(m.seq, m);
@@ -1386,6 +1398,7 @@ export class TotemEngine {
     } else if (setHas(this.myFailedList, j.systemFrom)) {
       // Sender already failed in my view.
     } else {
+      const before = this.myProcList.length + this.myFailedList.length;
       setMerge(this.myProcList, j.procList);
       if (setHas(j.failedList, this.nodeid)) {
         setMerge(this.myFailedList, [j.systemFrom]);
@@ -1396,8 +1409,16 @@ export class TotemEngine {
           setMerge(this.myFailedList, setSubtract(j.failedList, this.myMembList));
         }
       }
-      this.memb_state_gather_enter(GatherFrom.MERGE_DURING_JOIN);
-      gatherEntered = true;
+      // DEVIATION from corosync 3.1.7: corosync re-enters GATHER here even when the JOIN added nothing
+      // to my lists (its failed list names nodes I may not adopt). Two groups whose failed lists
+      // disagree that way then answer each other's JOINs forever, each answer restarting the consensus
+      // timer that would end it: a JOIN storm and a livelock (found by the simulator, seed 18). A JOIN
+      // that changes nothing carries nothing to announce, so we stay put and let consensus time out.
+      const changed = this.myProcList.length + this.myFailedList.length !== before;
+      if (changed || this.membState !== S_GATHER) {
+        this.memb_state_gather_enter(GatherFrom.MERGE_DURING_JOIN);
+        gatherEntered = true;
+      }
     }
     if (!gatherEntered && this.membState === S_OPERATIONAL) {
       this.memb_state_gather_enter(GatherFrom.JOIN_DURING_OPERATIONAL);

@@ -79,6 +79,8 @@ export interface SimStats {
 
 export interface SimResult {
   readonly seed: number;
+  /** What each node incarnation delivered and installed, for replaying a failing seed. */
+  readonly records: readonly IncarnationRecord[];
   readonly violations: readonly Violation[];
   readonly stats: SimStats;
   readonly membership: readonly RingFormed[];
@@ -482,6 +484,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const pct = (p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0);
   return {
     seed: opts.seed,
+    records,
     violations,
     membership,
     logs,

@@ -1,0 +1,220 @@
+/**
+ * Shared by the issue 5 real-cluster tests (deliver-*.test.ts): run the real CLI
+ * `totemscope read --deliver --json` on a lab capture and turn its output into the lines the lab's
+ * CPG client logs for each delivery (`deliver <nodeid> <pid> <seq> <size> <fnv1a>`), so the
+ * capture's delivery view and the clients' logs compare as plain string lists.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cpgMessageChecksum, Lab, parseCpgMessageHeader, type CpgDelivery, type CpgLog, type CpgSent, type LabOptions, type QuorumStatus } from '../lab/index.ts';
+
+const CLI = new URL('../../bin/totemscope.mjs', import.meta.url).pathname;
+
+/** Large enough for the whole body of the biggest test message: every checksum is recomputed. */
+export const FULL_PAYLOAD_BYTES = 1 << 20;
+
+/** One `read --deliver --json` message object (the fields issue 5 requires, plus what we check). */
+export interface DeliverMessageJson {
+  readonly ring_id: string;
+  readonly seq: number;
+  readonly nodeid: number;
+  readonly service: string;
+  readonly type: string;
+  readonly group: string | null;
+  readonly pid: number | null;
+  readonly size: number;
+  readonly payload: string;
+  readonly summary: string;
+  readonly recovered: boolean;
+}
+
+/** A non-message event object (`gap`, `incomplete`, `error`, `ring`). */
+export interface DeliverEventJson {
+  readonly event: string;
+  readonly ring_id: string;
+  readonly nodeid?: number;
+  readonly reason?: string;
+  readonly [k: string]: unknown;
+}
+
+export interface DeliverOutput {
+  readonly messages: DeliverMessageJson[];
+  readonly events: DeliverEventJson[];
+  readonly stderr: string;
+}
+
+/** Spawns `node bin/totemscope.mjs read --deliver --json --payload-bytes N [--key F] pcap`. */
+export async function readDeliver(pcap: string, opts: { readonly authkey?: Buffer; readonly payloadBytes?: number } = {}): Promise<DeliverOutput> {
+  let keyDir: string | undefined;
+  const args = [CLI, 'read', '--deliver', '--json', '--payload-bytes', String(opts.payloadBytes ?? FULL_PAYLOAD_BYTES)];
+  try {
+    if (opts.authkey !== undefined) {
+      keyDir = mkdtempSync(path.join(os.tmpdir(), 'totemscope-key-'));
+      const keyFile = path.join(keyDir, 'authkey');
+      writeFileSync(keyFile, opts.authkey, { mode: 0o600 });
+      args.push('--key', keyFile);
+    }
+    args.push(pcap);
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ code: c, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    });
+    assert.equal(code, 0, `read --deliver exited ${code}: ${stderr}`);
+    const messages: DeliverMessageJson[] = [];
+    const events: DeliverEventJson[] = [];
+    for (const line of stdout.split('\n')) {
+      if (line === '') continue;
+      const o = JSON.parse(line) as Record<string, unknown>;
+      if (typeof o['event'] === 'string') events.push(o as unknown as DeliverEventJson);
+      else messages.push(o as unknown as DeliverMessageJson);
+    }
+    return { messages, events, stderr };
+  } finally {
+    if (keyDir !== undefined) rmSync(keyDir, { recursive: true, force: true });
+  }
+}
+
+/** The client's log line for a delivery. */
+export function clientLine(d: CpgDelivery): string {
+  return `deliver ${d.nodeid} ${d.pid} ${d.seq} ${d.size} ${d.checksum}`;
+}
+
+/**
+ * The CPG mcasts of `group` in the delivery view, as client log lines. Each body is checked like the
+ * client checks it: TSCP header, size = body size, checksum recomputed over the whole body, and the
+ * header's sender nodeid and pid equal to what the view says sent it.
+ */
+export function viewLines(messages: readonly DeliverMessageJson[], group: string): string[] {
+  const lines: string[] = [];
+  for (const m of messages) {
+    if (m.service !== 'cpg' || m.type !== 'mcast' || m.group !== group) continue;
+    const where = `ring ${m.ring_id} seq ${m.seq} node ${m.nodeid}`;
+    const body = Buffer.from(m.payload, 'hex');
+    assert.equal(body.length, m.size, `${where}: payload cut (size ${m.size}, ${body.length} bytes shown)`);
+    const h = parseCpgMessageHeader(body);
+    assert.ok(h !== undefined, `${where}: no TSCP header in a ${m.size}-byte message`);
+    assert.equal(h.size, m.size, `${where}: TSCP size field`);
+    assert.equal(cpgMessageChecksum(body).toString(16).padStart(8, '0'), h.checksum, `${where}: body checksum`);
+    assert.equal(h.nodeid, m.nodeid, `${where}: TSCP nodeid = sender`);
+    assert.equal(h.pid, m.pid, `${where}: TSCP pid = CPG pid`);
+    lines.push(`deliver ${h.nodeid} ${h.pid} ${h.seq} ${h.size} ${h.checksum}`);
+  }
+  return lines;
+}
+
+/** What a client sent, as the lines every member logs for it. */
+export function sentLines(log: CpgLog): string[] {
+  assert.ok(log.start !== undefined, 'client log has a start line');
+  const { nodeid, pid } = log.start;
+  return log.sent.map((s: CpgSent) => `deliver ${nodeid} ${pid} ${s.seq} ${s.size} ${s.checksum}`);
+}
+
+export function duplicates(lines: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const dup: string[] = [];
+  for (const l of lines) {
+    if (seen.has(l)) dup.push(l);
+    seen.add(l);
+  }
+  return dup;
+}
+
+/** First index where the lists differ (or -1), for short assertion messages on long lists. */
+export function firstDifference(a: readonly string[], b: readonly string[]): string {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return `at ${i}: ${a[i] ?? '(end)'} vs ${b[i] ?? '(end)'} (lengths ${a.length} vs ${b.length})`;
+  }
+  return 'equal';
+}
+
+/** Votes and expected votes of the nodeinfo a node sent about itself (wire-format.md §5.2: u32 at 16, 20, 24). */
+export function nodeinfoOf(m: DeliverMessageJson): { nodeid: number; votes: number; expectedVotes: number; flags: number } | undefined {
+  if (m.service !== 'votequorum' || m.type !== 'nodeinfo') return undefined;
+  const b = Buffer.from(m.payload, 'hex');
+  if (b.length < 32) return undefined;
+  return { nodeid: b.readUInt32LE(16), votes: b.readUInt32LE(20), expectedVotes: b.readUInt32LE(24), flags: b.readUInt32LE(28) };
+}
+
+export const MIXED_SIZES: readonly (number | readonly [number, number])[] = [64, [500, 3000], 5000, 20000];
+
+export interface ClusterRun {
+  readonly logs: CpgLog[];
+  readonly quorum: Map<number, QuorumStatus>;
+  readonly view: DeliverOutput;
+  readonly dropped: number;
+}
+
+/**
+ * A 3-node cluster: capture from before corosync starts, one CPG client per node sending `count`
+ * messages of MIXED_SIZES until every client delivered all 3 × count, `corosync-quorumtool -s` on
+ * every node, then `read --deliver --json` on the capture (with the authkey when crypto is on).
+ */
+export async function cpgClusterRun(opts: LabOptions, count: number): Promise<ClusterRun> {
+  const lab = await Lab.create({ nodes: 3, ...opts });
+  try {
+    const capture = await lab.startCapture({ filter: 'udp' });
+    await lab.start();
+    await lab.waitForRing();
+    const clients = await lab.cpgClients(lab.nodeIds, { count, sizes: MIXED_SIZES });
+    const logs = await Promise.all(clients.map((c) => c.wait(60_000)));
+    const quorum = new Map<number, QuorumStatus>();
+    for (const n of lab.nodeIds) quorum.set(n, await lab.quorum(n));
+    const result = await capture.stop();
+    const view = await readDeliver(result.path, lab.authkey !== undefined ? { authkey: lab.authkey } : {});
+    return { logs, quorum, view, dropped: result.dropped };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** Issue 5 acceptance 1 and 3 on one cluster run. */
+export function assertDeliveryMatchesClients(run: ClusterRun, count: number): void {
+  const { logs, view } = run;
+  assert.equal(run.dropped, 0, 'tcpdump dropped packets');
+  for (const log of logs) {
+    assert.deepEqual(log.bad, [], `node ${log.start?.nodeid}: client saw bad messages`);
+    assert.equal(log.sent.length, count, `node ${log.start?.nodeid}: sent`);
+    assert.equal(log.deliveries.length, 3 * count, `node ${log.start?.nodeid}: delivered`);
+  }
+  const order = logs[0]!.deliveries.map(clientLine);
+  for (const log of logs.slice(1)) {
+    assert.equal(firstDifference(log.deliveries.map(clientLine), order), 'equal', `node ${log.start?.nodeid} delivered in node ${logs[0]!.start?.nodeid}'s order`);
+  }
+  // Exactly what the clients sent (count, sizes, checksums) ...
+  const lines = viewLines(view.messages, 'totemscope');
+  assert.deepEqual(duplicates(lines), [], 'no message twice in the delivery view');
+  assert.deepEqual([...lines].sort(), logs.flatMap(sentLines).sort(), 'delivery view = messages sent');
+  // ... in the order every client delivered them.
+  assert.equal(firstDifference(lines, order), 'equal', 'delivery view order = client delivery order');
+  const sizes = new Set(view.messages.filter((m) => m.group === 'totemscope' && m.type === 'mcast').map((m) => m.size));
+  assert.ok(sizes.has(20000) && sizes.has(5000) && sizes.has(64), `sizes ${[...sizes].join(',')}`);
+  const problems = view.events.filter((e) => e.event === 'error' || e.event === 'incomplete' || (e.event === 'gap' && e['reason'] !== 'capture-start'));
+  assert.deepEqual(problems, [], 'no errors, incomplete messages or capture losses');
+
+  // Votequorum nodeinfo: each node's latest nodeinfo about itself = corosync-quorumtool -s on that node.
+  for (const [n, q] of run.quorum) {
+    const infos = view.messages.filter((m) => m.nodeid === n).map(nodeinfoOf).filter((i) => i !== undefined && i.nodeid === n);
+    assert.ok(infos.length > 0, `node ${n}: no votequorum nodeinfo in the delivery view`);
+    const last = infos[infos.length - 1]!;
+    const member = q.members.find((m) => m.nodeid === n);
+    assert.ok(member !== undefined, `node ${n} in its own quorumtool membership`);
+    assert.equal(last.votes, member.votes, `node ${n}: nodeinfo votes vs quorumtool`);
+    assert.equal(last.expectedVotes, q.expectedVotes, `node ${n}: nodeinfo expected votes vs quorumtool`);
+    // Every node agrees on every member's votes.
+    for (const other of q.members) {
+      const theirs = view.messages.filter((m) => m.nodeid === other.nodeid).map(nodeinfoOf).filter((i) => i !== undefined && i.nodeid === other.nodeid);
+      assert.equal(theirs[theirs.length - 1]?.votes, other.votes, `node ${n}'s quorumtool: votes of node ${other.nodeid}`);
+    }
+    const summary = view.messages.filter((m) => m.nodeid === n && nodeinfoOf(m)?.nodeid === n).at(-1)!.summary;
+    assert.match(summary, new RegExp(`nodeinfo node ${n} votes ${member.votes} expected ${q.expectedVotes}\\b`));
+  }
+}
