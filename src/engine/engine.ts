@@ -412,9 +412,12 @@ export class TotemEngine {
   get pendingMessages(): number {
     return this.newMessageQueue.length + this.newMessageQueueTrans.length;
   }
-  /** Messages kept for retransmission (regular + recovery sort queues). */
+  /**
+   * Messages kept for retransmission in the regular sort queue. (The recovery queue keeps its last
+   * content until the next RECOVERY reinitialises it, as in corosync; it does not grow.)
+   */
   get storedMessages(): number {
-    return this.regularSq.size() + this.recoverySq.size();
+    return this.regularSq.size();
   }
   activeTimers(): Partial<Record<TimerName, number>> {
     const out: Partial<Record<TimerName, number>> = {};
@@ -810,6 +813,14 @@ export class TotemEngine {
     }
     if (originated < 0) this.debug('Did not need to originate any messages in recovery.');
 
+    // DEVIATION from corosync 3.1.7: corosync never resets these at RECOVERY entry, so after a
+    // recovery that failed (token lost, JOIN) they carry over and the next recovery can declare itself
+    // installed after one rotation, before the other members have re-sent their old-ring messages;
+    // the ring then splits between OPERATIONAL and RECOVERY members and never recovers (simulator,
+    // seed 18). Starting each recovery from zero only delays OPERATIONAL to when it is due.
+    this.myRetransFlgCount = 0;
+    this.myRotationCounter = 0;
+    this.mySetRetransFlg = false;
     this.myAru = SEQNO_START_MSG;
     this.myAruCount = 0;
     this.mySeqUnchanged = 0;

@@ -3,7 +3,6 @@
  * one summary line per frame, the full tree (-V), a hex dump (-x), one JSON object per line
  * (--json), or only the closing statistics (--stats). A display filter (-Y) selects frames.
  */
-import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CaptureReader, isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
@@ -27,6 +26,7 @@ import {
   type DeliveryEvent,
 } from '../deliver/index.ts';
 import { frameTree, frameSummary } from './frameView.ts';
+import { captureChunks } from '../sources/chunks.ts';
 import { LineWriter } from './output.ts';
 import { renderStats, statsJson } from './statsView.ts';
 
@@ -58,8 +58,6 @@ export interface ReadResult {
   readonly framesShown: number;
   readonly problem?: string;
 }
-
-const READ_CHUNK = 1 << 20;
 
 export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writable): Promise<ReadResult> {
   const out = new LineWriter(stdout);
@@ -126,10 +124,8 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
 
   let problem: string | undefined;
   try {
-    const src = cfg.path === '-' ? process.stdin : createReadStream(cfg.path, { highWaterMark: READ_CHUNK });
-    for await (const chunk of src as AsyncIterable<Uint8Array>) {
-      // A plain Uint8Array view: Buffer#subarray is several times slower than the typed-array one.
-      reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength), onRecord);
+    for await (const chunk of captureChunks(cfg.path)) {
+      reader.push(chunk, onRecord);
       await out.flush();
       if (stop || out.isClosed) break;
     }

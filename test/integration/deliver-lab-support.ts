@@ -218,3 +218,16 @@ export function assertDeliveryMatchesClients(run: ClusterRun, count: number): vo
     assert.match(summary, new RegExp(`nodeinfo node ${n} votes ${member.votes} expected ${q.expectedVotes}\\b`));
   }
 }
+
+/** One line of figures for t.diagnostic. */
+export function describeRun(run: ClusterRun): string {
+  const byService = new Map<string, number>();
+  for (const m of run.view.messages) byService.set(`${m.service}/${m.type}`, (byService.get(`${m.service}/${m.type}`) ?? 0) + 1);
+  const rings = new Set(run.view.messages.map((m) => m.ring_id));
+  const events = new Map<string, number>();
+  for (const e of run.view.events) {
+    const k = `${e.event}${e.reason !== undefined ? `:${e.reason}` : ''}`;
+    events.set(k, (events.get(k) ?? 0) + 1);
+  }
+  return `${run.view.messages.length} messages on rings ${[...rings].join(',')}: ${[...byService].map(([k, v]) => `${k}=${v}`).join(' ')}; events ${[...events].map(([k, v]) => `${k}=${v}`).join(' ')}; client deliveries ${run.logs.map((l) => l.deliveries.length).join('/')}`;
+}

@@ -6,12 +6,13 @@
  */
 import { test } from 'node:test';
 import { requireLabPrerequisites } from '../lab/index.ts';
-import { assertDeliveryMatchesClients, cpgClusterRun } from './deliver-lab-support.ts';
+import { assertDeliveryMatchesClients, cpgClusterRun, describeRun } from './deliver-lab-support.ts';
 
 const PER_NODE = 30;
 
-test('read --deliver: udpu cluster, CPG messages and votequorum nodeinfo as corosync delivered them', { timeout: 110_000 }, async () => {
+test('read --deliver: udpu cluster, CPG messages and votequorum nodeinfo as corosync delivered them', { timeout: 110_000 }, async (t) => {
   requireLabPrerequisites();
   const run = await cpgClusterRun({ transport: 'udpu' }, PER_NODE);
   assertDeliveryMatchesClients(run, PER_NODE);
+  t.diagnostic(describeRun(run));
 });

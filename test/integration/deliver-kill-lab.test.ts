@@ -1,0 +1,130 @@
+/**
+ * Issue 5 acceptance: a node killed (SIGKILL) during CPG load. The messages corosync delivered
+ * before and after the membership change, as the surviving CPG clients logged them, are exactly
+ * the CPG messages of `read --deliver --json` on the capture, in the same order, with no duplicates
+ * from retransmits, udpu/knet copies or the recovery copies the survivors exchange for the old ring.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Lab, requireLabPrerequisites, sleep, type CpgClient, type CpgLog, type Transport } from '../lab/index.ts';
+import { clientLine, duplicates, firstDifference, MIXED_SIZES, readDeliver, sentLines, viewLines, type DeliverOutput } from './deliver-lab-support.ts';
+
+/** Messages each survivor sends; the victim sends until it dies. */
+const SURVIVOR_COUNT = 150;
+const RATE = 50;
+const KILLED = 3;
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+interface KillRun {
+  readonly survivors: CpgLog[];
+  readonly victim: CpgLog;
+  readonly deliveredBeforeKill: number;
+  readonly view: DeliverOutput;
+  readonly dropped: number;
+}
+
+async function killRun(transport: Transport): Promise<KillRun> {
+  const lab = await Lab.create({ nodes: 3, transport });
+  try {
+    const capture = await lab.startCapture({ filter: 'udp' });
+    await lab.start();
+    await lab.waitForRing();
+    const survivorIds = lab.nodeIds.filter((n) => n !== KILLED);
+    const clients = new Map<number, CpgClient>();
+    for (const n of lab.nodeIds) {
+      clients.set(
+        n,
+        await lab.cpgClient(n, {
+          sizes: MIXED_SIZES,
+          seed: n,
+          rate: RATE,
+          waitMembers: 3,
+          ...(n === KILLED ? { continuous: true } : { count: SURVIVOR_COUNT }),
+        }),
+      );
+    }
+    const first = clients.get(survivorIds[0]!)!;
+    // Kill in the middle of the load: every sender has messages before and after.
+    const deliveredBeforeKill = await until('deliveries before the kill', 60_000, () => {
+      const d = first.parse().deliveries.length;
+      return d >= 90 ? d : undefined;
+    });
+    await lab.kill(KILLED);
+    await lab.waitForMembers(survivorIds, survivorIds);
+    // Survivors go on until each delivered every survivor's messages.
+    for (const n of survivorIds) {
+      await until(`node ${n} delivering all survivor messages`, 60_000, () => {
+        const log = clients.get(n)!.parse();
+        return survivorIds.every((s) => log.deliveries.filter((d) => d.nodeid === s).length === SURVIVOR_COUNT) ? true : undefined;
+      });
+    }
+    const survivors: CpgLog[] = [];
+    for (const n of survivorIds) survivors.push(await clients.get(n)!.stop());
+    const victim = clients.get(KILLED)!.parse();
+    const result = await capture.stop();
+    const view = await readDeliver(result.path);
+    return { survivors, victim, deliveredBeforeKill, view, dropped: result.dropped };
+  } finally {
+    await lab.destroy();
+  }
+}
+
+for (const transport of ['udpu', 'knet'] as const) {
+  test(`read --deliver: ${transport} node ${KILLED} killed under CPG load, the view = what the survivors delivered`, { timeout: 110_000 }, async (t) => {
+    requireLabPrerequisites();
+    const run = await killRun(transport);
+    const { survivors, victim, view } = run;
+    assert.equal(run.dropped, 0, 'tcpdump dropped packets');
+    for (const log of survivors) {
+      assert.deepEqual(log.bad, [], `node ${log.start?.nodeid}: bad messages`);
+      assert.equal(log.sent.length, SURVIVOR_COUNT);
+    }
+    const order = survivors[0]!.deliveries.map(clientLine);
+    assert.equal(firstDifference(survivors[1]!.deliveries.map(clientLine), order), 'equal', 'both survivors delivered the same messages in the same order');
+    assert.deepEqual(duplicates(order), [], 'corosync delivered nothing twice');
+
+    const lines = viewLines(view.messages, 'totemscope');
+    assert.deepEqual(duplicates(lines), [], 'no message twice in the delivery view');
+    assert.equal(firstDifference(lines, order), 'equal', 'delivery view = survivors\' deliveries, in order');
+
+    // Every survivor message is there; the victim's: those it sent and someone delivered.
+    const delivered = new Set(lines);
+    for (const log of survivors) for (const s of sentLines(log)) assert.ok(delivered.has(s), `sent but not in the view: ${s}`);
+    // What the victim delivered before it died is where the survivors' order starts.
+    const victimLines = victim.deliveries.map(clientLine);
+    assert.ok(victimLines.length > 0, 'the victim delivered messages before it was killed');
+    assert.equal(firstDifference(lines.slice(0, victimLines.length), victimLines), 'equal', "the victim's deliveries are a prefix of the view");
+
+    // The membership change is inside the delivery view: CPG messages on two rings, the victim's
+    // last messages before the change, the survivors' both before and after it.
+    const cpg = view.messages.filter((m) => m.type === 'mcast' && m.group === 'totemscope');
+    const rings = [...new Set(cpg.map((m) => m.ring_id))];
+    assert.equal(rings.length, 2, `CPG messages on rings ${rings.join(', ')}`);
+    const lastVictim = cpg.findLastIndex((m) => m.nodeid === KILLED);
+    assert.ok(cpg.slice(lastVictim + 1).every((m) => m.ring_id === rings[1] || m.ring_id === rings[0]));
+    assert.ok(cpg.filter((m) => m.ring_id === rings[1]).every((m) => m.nodeid !== KILLED), 'nothing from the dead node on the new ring');
+    for (const r of rings) for (const n of [1, 2]) assert.ok(cpg.some((m) => m.ring_id === r && m.nodeid === n), `node ${n} on ring ${r}`);
+    // The survivors' procleave for the dead node's client.
+    assert.ok(view.messages.some((m) => m.service === 'cpg' && m.ring_id === rings[1]), 'CPG traffic on the new ring');
+
+    // Problems: none, except a message the victim had only partly sent when it died.
+    const problems = view.events.filter((e) => e.event === 'error' || (e.event === 'gap' && e['reason'] !== 'capture-start') || (e.event === 'incomplete' && e.nodeid !== KILLED));
+    assert.deepEqual(problems, [], 'no errors, capture losses, or incomplete messages from live nodes');
+    const incomplete = view.events.filter((e) => e.event === 'incomplete');
+    const recovered = view.messages.filter((m) => m.recovered).length;
+    t.diagnostic(
+      `${lines.length} CPG messages (${run.deliveredBeforeKill} delivered when the kill was sent; victim logged ${victimLines.length}, sent ${victim.sent.length}, ` +
+        `${lines.filter((l) => l.startsWith(`deliver ${KILLED} `)).length} of its messages delivered); rings ${rings.join(' → ')}; ` +
+        `${recovered} messages delivered from recovery copies; incomplete: ${JSON.stringify(incomplete)}`,
+    );
+  });
+}
