@@ -32,7 +32,16 @@ interface KillRun {
   readonly dropped: number;
 }
 
-async function killRun(transport: Transport): Promise<KillRun> {
+interface KillCase {
+  readonly transport: Transport;
+  /** Drop one in N corosync packets arriving at node 1 (retransmits, and old-ring messages only some survivors hold). */
+  readonly dropOneIn?: number;
+  /** The victim sends flat out (many of its messages in flight when it dies). */
+  readonly victimFlatOut?: boolean;
+}
+
+async function killRun(c: KillCase): Promise<KillRun> {
+  const { transport } = c;
   const lab = await Lab.create({ nodes: 3, transport });
   try {
     const capture = await lab.startCapture({ filter: 'udp' });
@@ -48,17 +57,19 @@ async function killRun(transport: Transport): Promise<KillRun> {
           seed: n,
           rate: RATE,
           waitMembers: 3,
-          ...(n === KILLED ? { continuous: true } : { count: SURVIVOR_COUNT }),
+          ...(n === KILLED ? { continuous: true, rate: c.victimFlatOut === true ? 0 : RATE } : { count: SURVIVOR_COUNT }),
         }),
       );
     }
     const first = clients.get(survivorIds[0]!)!;
+    const fault = c.dropOneIn !== undefined ? await lab.dropRandom(1, c.dropOneIn) : undefined;
     // Kill in the middle of the load: every sender has messages before and after.
     const deliveredBeforeKill = await until('deliveries before the kill', 60_000, () => {
       const d = first.parse().deliveries.length;
       return d >= 90 ? d : undefined;
     });
     await lab.kill(KILLED);
+    await fault?.remove();
     await lab.waitForMembers(survivorIds, survivorIds);
     // Survivors go on until each delivered every survivor's messages.
     for (const n of survivorIds) {
@@ -78,10 +89,17 @@ async function killRun(transport: Transport): Promise<KillRun> {
   }
 }
 
-for (const transport of ['udpu', 'knet'] as const) {
-  test(`read --deliver: ${transport} node ${KILLED} killed under CPG load, the view = what the survivors delivered`, { timeout: 110_000 }, async (t) => {
+const CASES: readonly KillCase[] = [
+  { transport: 'udpu' },
+  { transport: 'knet' },
+  { transport: 'udpu', dropOneIn: 12, victimFlatOut: true },
+];
+
+for (const c of CASES) {
+  const what = `${c.transport}${c.dropOneIn !== undefined ? ` (node 1 drops 1 in ${c.dropOneIn} packets, victim flat out)` : ''}`;
+  test(`read --deliver: ${what}: node ${KILLED} killed under CPG load, the view = what the survivors delivered`, { timeout: 110_000 }, async (t) => {
     requireLabPrerequisites();
-    const run = await killRun(transport);
+    const run = await killRun(c);
     const { survivors, victim, view } = run;
     assert.equal(run.dropped, 0, 'tcpdump dropped packets');
     for (const log of survivors) {
