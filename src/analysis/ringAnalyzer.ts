@@ -96,6 +96,8 @@ interface NodeState {
   lastJoin: JoinInfo | null;
   lastJoinAt: number;
   leaveAt: number;
+  /** The last few leave times (bounded), oldest first: a later clean stop must not explain an earlier failure. */
+  leaveTimes: number[];
   /** JOINs since the node last became a member of a formed ring (the gather phase). */
   joinsSinceRing: number;
   leavesSinceRing: number;
@@ -245,6 +247,9 @@ interface EntryState {
   repairedAt: number | null;
   inferred: boolean;
 }
+
+/** Leave times kept per node. */
+const MAX_LEAVE_TIMES = 8;
 
 export class RingAnalyzer {
   private readonly opts: AnalyzerOptions;
@@ -414,6 +419,7 @@ export class RingAnalyzer {
         lastJoin: null,
         lastJoinAt: -Infinity,
         leaveAt: -Infinity,
+        leaveTimes: [],
         joinsSinceRing: 0,
         leavesSinceRing: 0,
         firstJoinSinceRing: -Infinity,
@@ -1059,6 +1065,8 @@ export class RingAnalyzer {
     n.lastJoinAt = ts;
     if (leave) {
       n.leaveAt = ts;
+      if (n.leaveTimes.length >= MAX_LEAVE_TIMES) n.leaveTimes.shift();
+      n.leaveTimes.push(ts);
       n.leavesSinceRing++;
     } else {
       if (n.joinsSinceRing === 0) n.firstJoinSinceRing = ts;
@@ -1343,6 +1351,10 @@ export class RingAnalyzer {
     void ts;
   }
 
+  private leftBetween(nodeid: number, from: number, to: number): boolean {
+    return (this.nodes.get(nodeid)?.leaveTimes ?? []).some((t) => t >= from && t <= to);
+  }
+
   private finishLoss(loss: LossState): void {
     const r = loss.ring;
     const old = r.sortedMembers();
@@ -1372,7 +1384,9 @@ export class RingAnalyzer {
       }
     }
     const missing = old.filter((m) => !inNew.has(m));
-    const left = missing.filter((m) => (this.nodes.get(m)?.leaveAt ?? -Infinity) >= loss.at - 0.2);
+    // A leave explains the change only if it came between the last token and the new ring.
+    const successorFormed = loss.successors.reduce((t, s2) => Math.min(t, s2.formedAt ?? s2.firstSeen), Infinity);
+    const left = missing.filter((m) => this.leftBetween(m, loss.at - 0.2, successorFormed));
     const failed = missing.filter((m) => !left.includes(m));
     const aliveMissing = failed.filter((m) => loss.heard.has(m));
     // Heard = a JOIN still naming the old ring, or membership in a ring formed from it (a restarted

@@ -28,6 +28,7 @@ import {
 } from '../../dissectors/totemsrp/types.ts';
 import { decodeInnerMcast, encodeInnerMcast } from './encapsulation.ts';
 import { Fifo } from './fifo.ts';
+import { ListenOnlyObserver, type ObservedRing } from './listenOnly.ts';
 import { setEqual, setHas, setMerge, setSubset, setSubtract } from './memberSet.ts';
 import { sqLt as sqLtImported, sqLte as sqLteImported } from './seq.ts';
 import { SORT_QUEUE_SIZE, SortQueue } from './sortQueue.ts';
@@ -237,6 +238,9 @@ export class TotemEngine {
     pause: null,
   };
 
+  /** Set in listen-only (replay) mode: frames go to the observer, nothing is ever sent. */
+  private readonly observer: ListenOnlyObserver | null;
+
   constructor(opts: EngineOptions) {
     if (!Number.isInteger(opts.nodeid) || opts.nodeid <= 0 || opts.nodeid > 0xffffffff) {
       throw new RangeError(`nodeid must be a non-zero u32, got ${opts.nodeid}`);
@@ -251,6 +255,12 @@ export class TotemEngine {
     // Loaded (or created) ring seq, then seq++ in memory only (main_iface_change_fn; §6.8).
     this.myRingId = { rep: this.nodeid, seq: opts.initialRingSeq + 1n };
     this.tokenRingIdSeq = this.myRingId.seq;
+    this.observer = opts.listenOnly ? new ListenOnlyObserver((a) => this.actions.push(a)) : null;
+  }
+
+  /** Listen-only mode: the rings reconstructed so far (formed, and inferred from commit tokens). */
+  observedRings(): ObservedRing[] {
+    return this.observer?.rings() ?? [];
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -262,6 +272,7 @@ export class TotemEngine {
     if (this.started || this.stopped) return;
     this.now = nowMs;
     this.started = true;
+    if (this.observer !== null) return; // listen-only: no timers, no JOIN
     this.pauseTimestamp = nowMs;
     this.arm('pause', this.t.token / 5);
     this.log('debug', `Created or loaded sequence id ${formatRingId(this.myRingId)} for this ring.`);
@@ -272,7 +283,7 @@ export class TotemEngine {
   leave(nowMs: number): void {
     if (!this.started || this.stopped) return;
     this.now = nowMs;
-    this.memb_leave_message_send();
+    if (this.observer === null) this.memb_leave_message_send();
     this.stopped = true;
     for (const name of TIMER_ORDER) this.timers[name] = null;
   }
@@ -282,7 +293,7 @@ export class TotemEngine {
    * the queue is full, like corosync's -1. As totempg does, a held token is cancelled first.
    */
   submit(payload: Uint8Array, nowMs: number): boolean {
-    if (!this.started || this.stopped) return false;
+    if (!this.started || this.stopped || this.observer !== null) return false;
     this.now = nowMs;
     this.token_hold_cancel_send();
     const queue = this.waitingTransAck ? this.newMessageQueueTrans : this.newMessageQueue;
@@ -311,6 +322,10 @@ export class TotemEngine {
   step(msg: TotemMessage, nowMs: number): void {
     if (!this.started || this.stopped) return;
     this.now = nowMs;
+    if (this.observer !== null) {
+      this.observer.step(msg, nowMs);
+      return;
+    }
     switch (msg.kind) {
       case 'orf_token':
         this.message_handler_orf_token(msg);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Lab, requireLabPrerequisites, sleep, type CpgClient, type CpgLog, type Transport } from '../lab/index.ts';
-import { clientLine, duplicates, firstDifference, MIXED_SIZES, readDeliver, sentLines, viewLines, type DeliverOutput } from './deliver-lab-support.ts';
+import { clientLine, deliverStatsLine, duplicates, firstDifference, MIXED_SIZES, readDeliver, sentLines, viewLines, type DeliverOutput } from './deliver-lab-support.ts';
 
 /** Messages each survivor sends; the victim sends until it dies. */
 const SURVIVOR_COUNT = 150;
@@ -30,6 +30,8 @@ interface KillRun {
   readonly deliveredBeforeKill: number;
   readonly view: DeliverOutput;
   readonly dropped: number;
+  readonly stats: string;
+  readonly retransmitLines: number;
 }
 
 interface KillCase {
@@ -83,7 +85,9 @@ async function killRun(c: KillCase): Promise<KillRun> {
     const victim = clients.get(KILLED)!.parse();
     const result = await capture.stop();
     const view = await readDeliver(result.path);
-    return { survivors, victim, deliveredBeforeKill, view, dropped: result.dropped };
+    const stats = await deliverStatsLine(result.path);
+    const retransmitLines = survivorIds.reduce((sum, n) => sum + lab.parsedLog(n).retransmits.length, 0);
+    return { survivors, victim, deliveredBeforeKill, view, dropped: result.dropped, stats, retransmitLines };
   } finally {
     await lab.destroy();
   }
@@ -142,7 +146,7 @@ for (const c of CASES) {
     t.diagnostic(
       `${lines.length} CPG messages (${run.deliveredBeforeKill} delivered when the kill was sent; victim logged ${victimLines.length}, sent ${victim.sent.length}, ` +
         `${lines.filter((l) => l.startsWith(`deliver ${KILLED} `)).length} of its messages delivered); rings ${rings.join(' → ')}; ` +
-        `${recovered} messages delivered from recovery copies; incomplete: ${JSON.stringify(incomplete)}`,
+        `${recovered} messages delivered from recovery copies; incomplete: ${JSON.stringify(incomplete)}; ${run.retransmitLines} retransmit log lines on the survivors; ${run.stats}`,
     );
   });
 }

@@ -231,3 +231,22 @@ export function describeRun(run: ClusterRun): string {
   }
   return `${run.view.messages.length} messages on rings ${[...rings].join(',')}: ${[...byService].map(([k, v]) => `${k}=${v}`).join(' ')}; events ${[...events].map(([k, v]) => `${k}=${v}`).join(' ')}; client deliveries ${run.logs.map((l) => l.deliveries.length).join('/')}`;
 }
+
+/** The closing statistics line of the text form (`read --deliver FILE`, last line). */
+export async function deliverStatsLine(pcap: string, authkey?: Buffer): Promise<string> {
+  const { spawnSync } = await import('node:child_process');
+  let keyDir: string | undefined;
+  try {
+    const args = [CLI, 'read', '--deliver'];
+    if (authkey !== undefined) {
+      keyDir = mkdtempSync(path.join(os.tmpdir(), 'totemscope-key-'));
+      writeFileSync(path.join(keyDir, 'authkey'), authkey, { mode: 0o600 });
+      args.push('--key', path.join(keyDir, 'authkey'));
+    }
+    const r = spawnSync(process.execPath, [...args, pcap], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trimEnd().split('\n').at(-1) ?? '';
+  } finally {
+    if (keyDir !== undefined) rmSync(keyDir, { recursive: true, force: true });
+  }
+}
