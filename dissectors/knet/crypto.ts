@@ -10,8 +10,9 @@
  * (constant-time) before any decrypted byte is looked at. The keys live in a private field and never
  * appear in errors, results or JSON.
  */
-import { createDecipheriv, createHash, createHmac, timingSafeEqual, type Decipher } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { WireError, type Decoded } from '../errors.ts';
+import { AesCbcDecryptor } from './aes.ts';
 import { HmacSha256 } from './sha256.ts';
 import { KNET_MAX_PACKET_SIZE, KNET_MIN_PACKET, KnetType, looksLikePlainKnet, PAD1, PAD2, TYPE } from './header.ts';
 
@@ -74,12 +75,19 @@ interface KeyMaterial {
   readonly sha256: HmacSha256;
   readonly aes: Readonly<Record<KnetCipher, Buffer | undefined>>;
   /**
-   * One long-lived AES-ECB decipher per cipher. CBC decryption is P[i] = D(C[i]) xor C[i-1] (C[-1] =
-   * IV), and ECB keeps no state between whole blocks, so one object serves every packet; creating a
-   * CBC decipher per packet costs more than the decryption itself.
+   * AES-CBC decryptors (round keys expanded once per key and cipher), made on first use. In
+   * TypeScript (aes.ts): node:crypto's per-call cost (1-3 µs and an off-heap Buffer per
+   * `update()`) is several times the work for a typical 5-block knet packet.
    */
-  readonly ecb: Partial<Record<KnetCipher, Decipher>>;
+  readonly decryptors: Partial<Record<KnetCipher, AesCbcDecryptor>>;
 }
+
+/**
+ * Plaintext goes into slabs of this size, one packet after the other; a full slab is left to the
+ * garbage collector (views into it stay valid) and a new one started. One allocation per few
+ * thousand packets instead of one off-heap buffer per packet.
+ */
+const PLAINTEXT_SLAB = 256 * 1024;
 
 export class KnetCrypto {
   readonly #keys: readonly KeyMaterial[];
@@ -90,12 +98,14 @@ export class KnetCrypto {
   #sawCleartext = false;
   /** HMAC length seen on control packets (0: none seen). */
   #signedHashLength = 0;
+  #slab = new Uint8Array(0);
+  #slabUsed = 0;
 
   constructor(opts: KnetCryptoOptions = {}) {
     this.#keys = (opts.keys ?? []).map((k) => ({
       hmacKey: Buffer.from(k),
       sha256: new HmacSha256(k, (x) => createHash('sha256').update(x).digest()),
-      ecb: {},
+      decryptors: {},
       aes: {
         none: undefined,
         aes128: k.length >= 16 ? Buffer.from(k.subarray(0, 16)) : undefined,
@@ -239,24 +249,30 @@ export class KnetCrypto {
     if (aesKey === undefined) {
       return new WireError('knet.crypto.bad_padding', 0, `authkey too short for ${cfg.cipher}`);
     }
-    let ecb = material.ecb[cfg.cipher];
-    if (ecb === undefined) {
-      ecb = createDecipheriv(`aes-${CIPHER_KEY_LENGTHS[cfg.cipher] * 8}-ecb`, aesKey, null);
-      ecb.setAutoPadding(false);
-      material.ecb[cfg.cipher] = ecb;
+    let decryptor = material.decryptors[cfg.cipher];
+    if (decryptor === undefined) {
+      decryptor = new AesCbcDecryptor(aesKey);
+      material.decryptors[cfg.cipher] = decryptor;
     }
     const salt = b.subarray(0, KNET_SALT_SIZE);
-    // Whole blocks only (checked above), so nothing stays buffered in the shared decipher.
-    const plain = ecb.update(b.subarray(KNET_SALT_SIZE, bodyLen));
-    for (let i = 0; i < AES_BLOCK; i++) plain[i]! ^= b[i]!;
-    for (let i = AES_BLOCK, j = KNET_SALT_SIZE; i < plain.length; i++, j++) plain[i]! ^= b[j]!;
-    const pad = plain[plain.length - 1]!;
+    const cipherLen = bodyLen - KNET_SALT_SIZE;
+    if (this.#slabUsed + cipherLen > this.#slab.length) {
+      this.#slab = new Uint8Array(Math.max(PLAINTEXT_SLAB, cipherLen));
+      this.#slabUsed = 0;
+    }
+    const slab = this.#slab;
+    const start = this.#slabUsed;
+    const end = start + cipherLen;
+    decryptor.decryptCbc(b, KNET_SALT_SIZE, cipherLen, 0, slab, start);
+    const pad = slab[end - 1]!;
     let padOk = pad >= 1 && pad <= AES_BLOCK;
-    for (let i = plain.length - pad; padOk && i < plain.length - 1; i++) if (plain[i] !== pad) padOk = false;
+    for (let i = end - pad; padOk && i < end - 1; i++) if (slab[i] !== pad) padOk = false;
     if (!padOk) {
       return new WireError('knet.crypto.bad_padding', KNET_SALT_SIZE, `${cfg.cipher}-cbc decryption gave invalid PKCS#7 padding`);
     }
-    const packet = new Uint8Array(plain.buffer, plain.byteOffset, plain.length - pad);
+    // Keep 8-byte alignment for the next packet (cheap, and friendly to any later word access).
+    this.#slabUsed = (end + 7) & ~7;
+    const packet = slab.subarray(start, end - pad);
     if (requireHeader && !looksLikePlainKnet(packet)) {
       return new WireError('knet.crypto.bad_padding', KNET_SALT_SIZE, `${cfg.cipher}-cbc decryption did not give a knet packet`);
     }

@@ -16,9 +16,14 @@ const K = new Int32Array([
 ]);
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+/** Message schedule, reused by every compression (no allocation per block). */
 const W = new Int32Array(64);
 
-/** One compression of the 64-byte block at `b[o..o+64)` into `h` (8 words). */
+/**
+ * One compression of the 64-byte block at `b[o..o+64)` into `h` (8 words). Sums are split into
+ * pairs cut back to 32 bits so V8 keeps every intermediate a small integer (no float fallback);
+ * Ch and Maj use their two-operation forms.
+ */
 function compress(h: Int32Array, b: Uint8Array, o: number): void {
   for (let i = 0; i < 16; i++, o += 4) W[i] = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
   for (let i = 16; i < 64; i++) {
@@ -26,16 +31,15 @@ function compress(h: Int32Array, b: Uint8Array, o: number): void {
     const w2 = W[i - 2]!;
     const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
     const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
+    W[i] = (((W[i - 16]! + s0) | 0) + ((W[i - 7]! + s1) | 0)) | 0;
   }
-  let a = h[0]!, bb = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
+  let a = h[0]! | 0, bb = h[1]! | 0, c = h[2]! | 0, d = h[3]! | 0, e = h[4]! | 0, f = h[5]! | 0, g = h[6]! | 0, hh = h[7]! | 0;
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (hh + S1 + ch + K[i]! + W[i]!) | 0;
+    const ch = g ^ (e & (f ^ g));
+    const t1 = (((hh + S1) | 0) + ((ch + ((K[i]! + W[i]!) | 0)) | 0)) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & bb) ^ (a & c) ^ (bb & c);
-    const t2 = (S0 + maj) | 0;
+    const maj = (a & bb) | (c & (a | bb));
     hh = g;
     g = f;
     f = e;
@@ -43,7 +47,7 @@ function compress(h: Int32Array, b: Uint8Array, o: number): void {
     d = c;
     c = bb;
     bb = a;
-    a = (t1 + t2) | 0;
+    a = (t1 + ((S0 + maj) | 0)) | 0;
   }
   h[0] = (h[0]! + a) | 0;
   h[1] = (h[1]! + bb) | 0;
@@ -65,10 +69,10 @@ function finish(start: Int32Array, prefixBytes: number, data: Uint8Array, len: n
   const full = len & ~63;
   for (let o = 0; o < full; o += 64) compress(state, data, o);
   const rest = len - full;
-  tail.fill(0);
   for (let i = 0; i < rest; i++) tail[i] = data[full + i]!;
   tail[rest] = 0x80;
   const blocks = rest + 9 > 64 ? 2 : 1;
+  tail.fill(0, rest + 1, blocks * 64 - 5);
   const bits = (prefixBytes + len) * 8;
   const end = blocks * 64;
   tail[end - 4] = (bits >>> 24) & 0xff;

@@ -89,6 +89,14 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 
 export class TotempgReassembler {
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Senders whose message in progress was already reported as missing its head (a middle piece
+   * came first: the capture began, or lost packets, inside the message), with the `fragmented`
+   * number its next piece carries. Its later pieces belong to that one reported message and are
+   * absorbed, not reported again each (a 20000-byte message cut by the capture start is one
+   * incomplete message, not fourteen).
+   */
+  private readonly headless = new Map<number, number>();
 
   private total = 0;
 
@@ -121,6 +129,20 @@ export class TotempgReassembler {
     const msgs = packet.messages;
     let held = this.pending.get(nodeid);
     let start = 0;
+
+    const headlessFrag = this.headless.get(nodeid);
+    if (headlessFrag !== undefined) {
+      this.headless.delete(nodeid);
+      if (packet.continuation !== 0 && packet.continuation === headlessFrag && msgs.length > 0) {
+        if (msgs.length === 1 && packet.fragmented !== 0) {
+          // Another middle piece of the message already reported.
+          this.headless.set(nodeid, packet.fragmented);
+          return { complete, incomplete };
+        }
+        // Its tail: the rest of the packet is new messages.
+        return this.feedAfterTail(nodeid, packet, origin);
+      }
+    }
 
     if (packet.continuation !== 0) {
       if (held !== undefined && held.fragNum === packet.continuation && msgs.length > 0) {
@@ -160,8 +182,10 @@ export class TotempgReassembler {
             incomplete.push({ nodeid, reason: 'missing-head', bytes: piece.length, pieces: 1, first: origin, last: origin });
             start = 1;
           } else {
-            // A middle piece with no head: nothing after it can complete either; report at once.
+            // A middle piece with no head: nothing after it can complete either; report at once,
+            // and absorb the message's further pieces (see `headless`).
             incomplete.push({ nodeid, reason: 'missing-head', bytes: piece.length, pieces: 1, first: origin, last: origin });
+            if (this.headless.size < this.maxSenders) this.headless.set(nodeid, packet.fragmented);
             return { complete, incomplete };
           }
         }
@@ -171,6 +195,24 @@ export class TotempgReassembler {
       this.drop(nodeid);
     }
 
+    return this.feedWhole(nodeid, packet, origin, start, complete, incomplete);
+  }
+
+  /** A packet whose first message ended a message already reported: the rest as usual. */
+  private feedAfterTail(nodeid: number, packet: TotempgPacket, origin: PieceOrigin): ReassemblyResult {
+    const complete: AssembledPiece[] = [];
+    const incomplete: IncompletePiece[] = [];
+    const held = this.pending.get(nodeid);
+    if (held !== undefined) {
+      incomplete.push(this.report(nodeid, held, 'missing-tail'));
+      this.drop(nodeid);
+    }
+    return this.feedWhole(nodeid, packet, origin, 1, complete, incomplete);
+  }
+
+  /** Delivers the packet's whole messages from `start` and keeps a trailing head. */
+  private feedWhole(nodeid: number, packet: TotempgPacket, origin: PieceOrigin, start: number, complete: AssembledPiece[], incomplete: IncompletePiece[]): ReassemblyResult {
+    const msgs = packet.messages;
     const lastWhole = packet.fragmented !== 0 ? msgs.length - 1 : msgs.length;
     for (let i = start; i < lastWhole; i++) {
       complete.push({ bytes: msgs[i]!.slice(), index: i, first: origin, last: origin, pieces: 1 });
@@ -200,6 +242,7 @@ export class TotempgReassembler {
 
   /** Ends one sender's message in progress (the sender left) and reports it. */
   flushSender(nodeid: number, reason: IncompleteReason): IncompletePiece | undefined {
+    this.headless.delete(nodeid);
     const p = this.pending.get(nodeid);
     if (p === undefined) return undefined;
     this.drop(nodeid);
@@ -211,6 +254,7 @@ export class TotempgReassembler {
     const out: IncompletePiece[] = [];
     for (const [nodeid, p] of this.pending) out.push(this.report(nodeid, p, reason));
     this.pending.clear();
+    this.headless.clear();
     this.total = 0;
     return out;
   }

@@ -647,7 +647,6 @@ export class TotemEngine {
     this.memb_consensus_reset();
     this.memb_consensus_set(this.nodeid);
     this.debug(`entering GATHER state from ${from}(${GATHER_FROM_DESC[from] ?? ''}).`);
-    this.debug(`proc ${this.myProcList.join(",")} failed ${this.myFailedList.join(",")} memb ${this.myMembList.join(",")} ring ${formatRingId(this.myRingId)}`);
     this.membState = S_GATHER;
     this.stats.gatherEntered++;
     if (from === GatherFrom.CONSENSUS_TIMEOUT_EXPIRED) this.stats.continuousGather++;
@@ -852,6 +851,7 @@ export class TotemEngine {
   /** Recovered (encapsulated) messages of my old ring go back to the regular queue at their old seq. */
   private deliver_messages_from_recovery_to_regular(): void {
     const range = (this.myAru - SEQNO_START_MSG) >>> 0;
+    this.debug(`recovery to regular ${SEQNO_START_MSG + 1}-${this.myAru.toString(16)}`);
     for (let i = 1; i <= range && i < SORT_QUEUE_SIZE; i++) {
       const outer = this.recoverySq.get(i);
       if (outer === undefined || outer.header.encapsulated !== ENCAP) continue;
@@ -862,6 +862,8 @@ export class TotemEngine {
           this.regularSq.add(inner.seq, inner);
           if (sqLt(this.oldRingStateHighSeqReceived, inner.seq)) this.oldRingStateHighSeqReceived = inner.seq;
         }
+      } else {
+        this.debug(`-not adding msg with seq no ${inner.seq.toString(16)}`);
       }
     }
   }
@@ -1037,9 +1039,14 @@ export class TotemEngine {
     let forwardToken = !(iAmRep && this.myTokenHeld);
 
     if (this.membState === S_COMMIT) return;
-    if (this.membState === S_OPERATIONAL) this.messages_free(token.aru);
     if (!sameRing(token.ringId, this.myRingId)) return;
     if (sqLte(token.tokenSeq, this.myTokenSeq)) return; // retransmitted copy
+    // DEVIATION from corosync 3.1.7: corosync frees messages up to token.aru BEFORE it discards
+    // duplicates. A retransmitted or duplicated copy of the token I last processed then counts as a
+    // second rotation (my_last_aru already equals its aru), and messages are released before the
+    // member holding the aru back has seen the token: nobody can retransmit them any more and virtual
+    // synchrony breaks at the next configuration change (simulator, seed 323). Only a new token frees.
+    if (this.membState === S_OPERATIONAL) this.messages_free(token.aru);
 
     // Token-received callbacks (totempg flushes into submit(); stats timestamp).
     this.lastTokenRxMs = this.now;

@@ -19,7 +19,8 @@ export interface SimBatchConfig {
   readonly tokenCoefficient: number;
   readonly ratePerNode: number;
   readonly payloadSize: number;
-  readonly codec?: WireCodec;
+  /** Default: the real Totem v3 codec; null passes values. */
+  readonly codec?: WireCodec | null;
 }
 
 export interface SimBatchReport {
@@ -86,7 +87,7 @@ export function runSimBatch(config: SimBatchConfig): SimBatchReport {
       crashes: config.crashes,
       submitIntervalMs: config.ratePerNode > 0 ? 1000 / config.ratePerNode : 0,
       payloadSize: config.payloadSize,
-      ...(config.codec ? { codec: config.codec } : {}),
+      ...(config.codec !== undefined ? { codec: config.codec } : {}),
     });
     first ??= r;
     violations.push(...r.violations);

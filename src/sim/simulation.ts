@@ -4,6 +4,7 @@
  * restart through a simulated state directory), leaves. Everything is drawn from one seed, so a failing
  * seed replays exactly. After the run the protocol guarantees are checked (./checks.ts).
  */
+import { decodeTotem, encodeTotem } from '../../dissectors/totemsrp/index.ts';
 import { formatRingId, type RingId, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import { TotemEngine } from '../engine/engine.ts';
 import { MembState, corosyncTimers, type EngineTimers } from '../engine/types.ts';
@@ -11,11 +12,14 @@ import { checkRun, type NodeEvent, type IncarnationRecord, type Violation } from
 import { EventHeap } from './heap.ts';
 import { forkRng, makeRng, randInt, type Rng } from './rng.ts';
 
-/** Optional round trip through the real wire encoder/decoder (dissectors/totemsrp). */
+/** Round trip of every frame through an encoder/decoder (by default the real dissectors/totemsrp one). */
 export interface WireCodec {
   encode(msg: TotemMessage): Uint8Array;
   decode(bytes: Uint8Array): TotemMessage | { readonly code: string; readonly message: string };
 }
+
+/** The project's v3 encoder and decoder (dissectors/totemsrp/codec.ts): frames travel as real bytes. */
+export const TOTEM_WIRE_CODEC: WireCodec = { encode: encodeTotem, decode: decodeTotem };
 
 export interface SimOptions {
   readonly nodes: number;
@@ -41,7 +45,11 @@ export interface SimOptions {
   /** Mean gap between two application messages of one node, ms (0 = no traffic). */
   readonly submitIntervalMs?: number;
   readonly payloadSize?: number;
-  readonly codec?: WireCodec;
+  /**
+   * Frames go through this codec (encode, then decode at the receivers). Default: the real Totem v3
+   * codec; `null` passes the values themselves (faster, skips the wire format).
+   */
+  readonly codec?: WireCodec | null;
   /** Keep the engines' log lines (membership notices etc.). */
   readonly keepLogs?: boolean;
   /** Also produce corosync's debug-level lines (implies keepLogs). */
@@ -132,6 +140,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const faultEnd = opts.durationMs;
   const endAt = faultEnd + (opts.settleMs ?? defaultSettleMs(timers));
 
+  const codec = opts.codec === undefined ? TOTEM_WIRE_CODEC : opts.codec;
   const heap = new EventHeap<Ev>();
   let order = 0;
   let now = 0;
@@ -292,9 +301,9 @@ export function runSimulation(opts: SimOptions): SimResult {
       }
     }
     let wire = msg;
-    if (opts.codec !== undefined) {
-      const bytes = opts.codec.encode(msg);
-      const back = opts.codec.decode(bytes);
+    if (codec !== null) {
+      const bytes = codec.encode(msg);
+      const back = codec.decode(bytes);
       if (!('kind' in back)) {
         fail('exception', `codec could not decode a ${msg.kind} from node ${from}: ${back.code} ${back.message}`);
         return;

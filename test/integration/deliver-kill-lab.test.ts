@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Lab, requireLabPrerequisites, sleep, type CpgClient, type CpgLog, type Transport } from '../lab/index.ts';
-import { clientLine, deliverStatsLine, duplicates, firstDifference, MIXED_SIZES, readDeliver, sentLines, viewLines, type DeliverOutput } from './deliver-lab-support.ts';
+import { clientLine, deliverStatsLine, duplicates, firstDifference, MIXED_SIZES, readDeliver, ringedClientLines, ringedViewLines, sentLines, viewLines, type DeliverOutput } from './deliver-lab-support.ts';
 
 /** Messages each survivor sends; the victim sends until it dies. */
 const SURVIVOR_COUNT = 150;
@@ -26,12 +26,15 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
 
 interface KillRun {
   readonly survivors: CpgLog[];
+  readonly survivorTexts: string[];
+  readonly victimText: string;
   readonly victim: CpgLog;
   readonly deliveredBeforeKill: number;
   readonly view: DeliverOutput;
   readonly dropped: number;
   readonly stats: string;
   readonly retransmitLines: number;
+  readonly survivorCount: number;
 }
 
 interface KillCase {
@@ -40,10 +43,13 @@ interface KillCase {
   readonly dropOneIn?: number;
   /** The victim sends flat out (many of its messages in flight when it dies). */
   readonly victimFlatOut?: boolean;
+  /** Big messages: these sizes at `rate` (survivors send `count`), instead of MIXED_SIZES at RATE. */
+  readonly flood?: { readonly sizes: readonly (number | readonly [number, number])[]; readonly count: number; readonly killAfter: number; readonly rate: number };
 }
 
 async function killRun(c: KillCase): Promise<KillRun> {
   const { transport } = c;
+  const survivorCount = c.flood?.count ?? SURVIVOR_COUNT;
   const lab = await Lab.create({ nodes: 3, transport });
   try {
     const capture = await lab.startCapture({ filter: 'udp' });
@@ -55,11 +61,11 @@ async function killRun(c: KillCase): Promise<KillRun> {
       clients.set(
         n,
         await lab.cpgClient(n, {
-          sizes: MIXED_SIZES,
+          sizes: c.flood?.sizes ?? MIXED_SIZES,
           seed: n,
-          rate: RATE,
+          rate: c.flood?.rate ?? RATE,
           waitMembers: 3,
-          ...(n === KILLED ? { continuous: true, rate: c.victimFlatOut === true ? 0 : RATE } : { count: SURVIVOR_COUNT }),
+          ...(n === KILLED ? { continuous: true, rate: c.victimFlatOut === true ? 0 : (c.flood?.rate ?? RATE) } : { count: survivorCount }),
         }),
       );
     }
@@ -68,7 +74,7 @@ async function killRun(c: KillCase): Promise<KillRun> {
     // Kill in the middle of the load: every sender has messages before and after.
     const deliveredBeforeKill = await until('deliveries before the kill', 60_000, () => {
       const d = first.parse().deliveries.length;
-      return d >= 90 ? d : undefined;
+      return d >= (c.flood?.killAfter ?? 90) ? d : undefined;
     });
     await lab.kill(KILLED);
     await fault?.remove();
@@ -77,17 +83,19 @@ async function killRun(c: KillCase): Promise<KillRun> {
     for (const n of survivorIds) {
       await until(`node ${n} delivering all survivor messages`, 60_000, () => {
         const log = clients.get(n)!.parse();
-        return survivorIds.every((s) => log.deliveries.filter((d) => d.nodeid === s).length === SURVIVOR_COUNT) ? true : undefined;
+        return survivorIds.every((s) => log.deliveries.filter((d) => d.nodeid === s).length === survivorCount) ? true : undefined;
       });
     }
     const survivors: CpgLog[] = [];
     for (const n of survivorIds) survivors.push(await clients.get(n)!.stop());
     const victim = clients.get(KILLED)!.parse();
+    const survivorTexts = survivorIds.map((n) => clients.get(n)!.text());
+    const victimText = clients.get(KILLED)!.text();
     const result = await capture.stop();
     const view = await readDeliver(result.path);
     const stats = await deliverStatsLine(result.path);
     const retransmitLines = survivorIds.reduce((sum, n) => sum + lab.parsedLog(n).retransmits.length, 0);
-    return { survivors, victim, deliveredBeforeKill, view, dropped: result.dropped, stats, retransmitLines };
+    return { survivors, survivorTexts, victimText, victim, deliveredBeforeKill, view, dropped: result.dropped, stats, retransmitLines, survivorCount };
   } finally {
     await lab.destroy();
   }
@@ -97,10 +105,12 @@ const CASES: readonly KillCase[] = [
   { transport: 'udpu' },
   { transport: 'knet' },
   { transport: 'udpu', dropOneIn: 12, victimFlatOut: true },
+  // Messages of up to 1 MiB (CPG partial_mcast, totempg fragments) in flight from every node at the kill.
+  { transport: 'knet', dropOneIn: 20, flood: { sizes: [1 << 20, 20000, [500, 3000]], count: 12, killAfter: 8, rate: 3 } },
 ];
 
 for (const c of CASES) {
-  const what = `${c.transport}${c.dropOneIn !== undefined ? ` (node 1 drops 1 in ${c.dropOneIn} packets, victim flat out)` : ''}`;
+  const what = `${c.transport}${c.flood !== undefined ? ' messages up to 1 MiB' : ''}${c.dropOneIn !== undefined ? ` (node 1 drops 1 in ${c.dropOneIn} packets${c.victimFlatOut === true ? ', victim flat out' : ''})` : ''}`;
   test(`read --deliver: ${what}: node ${KILLED} killed under CPG load, the view = what the survivors delivered`, { timeout: 110_000 }, async (t) => {
     requireLabPrerequisites();
     const run = await killRun(c);
@@ -108,7 +118,7 @@ for (const c of CASES) {
     assert.equal(run.dropped, 0, 'tcpdump dropped packets');
     for (const log of survivors) {
       assert.deepEqual(log.bad, [], `node ${log.start?.nodeid}: bad messages`);
-      assert.equal(log.sent.length, SURVIVOR_COUNT);
+      assert.equal(log.sent.length, run.survivorCount);
     }
     const order = survivors[0]!.deliveries.map(clientLine);
     assert.equal(firstDifference(survivors[1]!.deliveries.map(clientLine), order), 'equal', 'both survivors delivered the same messages in the same order');
@@ -118,6 +128,12 @@ for (const c of CASES) {
     assert.deepEqual(duplicates(lines), [], 'no message twice in the delivery view');
     assert.equal(firstDifference(lines, order), 'equal', 'delivery view = survivors\' deliveries, in order');
 
+    // Each on the ring the survivors were on when they got it: the dead node's last messages
+    // (recovered or not) on the old ring, before the new ring's configuration.
+    const ringed = ringedViewLines(view.messages, 'totemscope');
+    for (const text of run.survivorTexts) assert.equal(firstDifference(ringed, ringedClientLines(text)), 'equal', "ring_id = the survivor's totem ring at delivery");
+    const victimRinged = ringedClientLines(run.victimText);
+    assert.equal(firstDifference(ringed.slice(0, victimRinged.length), victimRinged), 'equal', "the victim's deliveries, with rings, are a prefix of the view");
     // Every survivor message is there; the victim's: those it sent and someone delivered.
     const delivered = new Set(lines);
     for (const log of survivors) for (const s of sentLines(log)) assert.ok(delivered.has(s), `sent but not in the view: ${s}`);

@@ -148,6 +148,8 @@ export const MIXED_SIZES: readonly (number | readonly [number, number])[] = [64,
 
 export interface ClusterRun {
   readonly logs: CpgLog[];
+  /** Raw client logs (same order as logs). */
+  readonly texts: string[];
   readonly quorum: Map<number, QuorumStatus>;
   readonly view: DeliverOutput;
   readonly dropped: number;
@@ -158,26 +160,27 @@ export interface ClusterRun {
  * messages of MIXED_SIZES until every client delivered all 3 × count, `corosync-quorumtool -s` on
  * every node, then `read --deliver --json` on the capture (with the authkey when crypto is on).
  */
-export async function cpgClusterRun(opts: LabOptions, count: number): Promise<ClusterRun> {
+export async function cpgClusterRun(opts: LabOptions, count: number, sizes: readonly (number | readonly [number, number])[] = MIXED_SIZES): Promise<ClusterRun> {
   const lab = await Lab.create({ nodes: 3, ...opts });
   try {
     const capture = await lab.startCapture({ filter: 'udp' });
     await lab.start();
     await lab.waitForRing();
-    const clients = await lab.cpgClients(lab.nodeIds, { count, sizes: MIXED_SIZES });
+    const clients = await lab.cpgClients(lab.nodeIds, { count, sizes });
     const logs = await Promise.all(clients.map((c) => c.wait(60_000)));
+    const texts = clients.map((c) => c.text());
     const quorum = new Map<number, QuorumStatus>();
     for (const n of lab.nodeIds) quorum.set(n, await lab.quorum(n));
     const result = await capture.stop();
     const view = await readDeliver(result.path, lab.authkey !== undefined ? { authkey: lab.authkey } : {});
-    return { logs, quorum, view, dropped: result.dropped };
+    return { logs, texts, quorum, view, dropped: result.dropped };
   } finally {
     await lab.destroy();
   }
 }
 
 /** Issue 5 acceptance 1 and 3 on one cluster run. */
-export function assertDeliveryMatchesClients(run: ClusterRun, count: number): void {
+export function assertDeliveryMatchesClients(run: ClusterRun, count: number, mustHaveSizes: readonly number[] = [64, 5000, 20000]): void {
   const { logs, view } = run;
   assert.equal(run.dropped, 0, 'tcpdump dropped packets');
   for (const log of logs) {
@@ -195,8 +198,11 @@ export function assertDeliveryMatchesClients(run: ClusterRun, count: number): vo
   assert.deepEqual([...lines].sort(), logs.flatMap(sentLines).sort(), 'delivery view = messages sent');
   // ... in the order every client delivered them.
   assert.equal(firstDifference(lines, order), 'equal', 'delivery view order = client delivery order');
+  // ... each on the ring (`ring_id`, corosync's "1.d" form) the clients were on when they got it.
+  const ringed = ringedViewLines(view.messages, 'totemscope');
+  for (const text of run.texts) assert.equal(firstDifference(ringed, ringedClientLines(text)), 'equal', 'ring_id = the client\'s totem ring at delivery');
   const sizes = new Set(view.messages.filter((m) => m.group === 'totemscope' && m.type === 'mcast').map((m) => m.size));
-  assert.ok(sizes.has(20000) && sizes.has(5000) && sizes.has(64), `sizes ${[...sizes].join(',')}`);
+  for (const size of mustHaveSizes) assert.ok(sizes.has(size), `no ${size}-byte message among sizes ${[...sizes].join(',')}`);
   const problems = view.events.filter((e) => e.event === 'error' || e.event === 'incomplete' || (e.event === 'gap' && e['reason'] !== 'capture-start'));
   assert.deepEqual(problems, [], 'no errors, incomplete messages or capture losses');
 
@@ -249,4 +255,26 @@ export async function deliverStatsLine(pcap: string, authkey?: Buffer): Promise<
   } finally {
     if (keyDir !== undefined) rmSync(keyDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The client's deliveries prefixed with the totem ring it was on when it got each one (its `ring`
+ * lines come from cpg_totem_confchg, in order with the deliveries): `<ring> deliver ...`.
+ */
+export function ringedClientLines(text: string): string[] {
+  let ring = '?';
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'ring' && f.length >= 2) ring = f[1]!;
+    else if (f[0] === 'deliver' && f.length >= 6) out.push(`${ring} ${f.slice(0, 6).join(' ')}`);
+  }
+  return out;
+}
+
+/** viewLines with each message's `ring_id` in front, as ringedClientLines. */
+export function ringedViewLines(messages: readonly DeliverMessageJson[], group: string): string[] {
+  const cpg = messages.filter((m) => m.service === 'cpg' && m.type === 'mcast' && m.group === group);
+  const lines = viewLines(cpg, group);
+  return lines.map((l, i) => `${cpg[i]!.ring_id} ${l}`);
 }

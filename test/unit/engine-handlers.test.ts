@@ -542,3 +542,64 @@ describe('engine: corosync timer formulas (exec/totemconfig.c)', () => {
     assert.equal(t.consensus, 4380);
   });
 });
+
+describe('engine: RECOVERY exits and the deliberate deviations from corosync 3.1.7', () => {
+  /** Node 2 taken to RECOVERY of ring 1.5 with node 1 as rep (frames hand-built). */
+  function inRecovery(): TotemEngine {
+    const e = newEngine(2);
+    e.start(0);
+    e.step(join({ from: 1, proc: [1, 2], ringSeq: 1n }), 1);
+    e.step(commitToken({ from: 1, ringId: { rep: 1, seq: 5n }, addr: [1, 2], membIndex: 1 }), 2);
+    e.step(commitToken({ from: 1, ringId: { rep: 1, seq: 5n }, addr: [1, 2], membIndex: 2, tokenSeq: 3 }), 3);
+    assert.equal(e.state, MembState.RECOVERY);
+    e.takeActions();
+    return e;
+  }
+
+  it('token loss in RECOVERY restores the old ring state and returns to GATHER', () => {
+    const e = inRecovery();
+    e.tick(3 + TIMERS.token);
+    assert.equal(e.state, MembState.GATHER);
+    assert.equal(e.stats.recoveryTokenLost, 1);
+  });
+
+  it('a JOIN from a new-ring member during RECOVERY returns to GATHER', () => {
+    const e = inRecovery();
+    e.step(join({ from: 1, proc: [1, 2], ringSeq: 5n }), 4);
+    assert.equal(e.state, MembState.GATHER);
+  });
+
+  it('drops a new-ring regular MCAST while still in RECOVERY (it would land among old-ring messages)', () => {
+    const e = inRecovery();
+    e.step(mcast({ from: 1, ringId: { rep: 1, seq: 5n }, seq: 1 }), 4);
+    assert.equal(e.stats.rxMsgDropped, 1);
+    assert.equal(e.highSeqReceived, 0);
+  });
+
+  it('does not free messages on a duplicated token', () => {
+    const { net, engines } = ring(2);
+    const e1 = engines[0]!;
+    // Traffic, then look at what node 1 keeps: a duplicate of the last token must not release more.
+    for (let i = 0; i < 5; i++) e1.submit(new Uint8Array([i]), net.now);
+    net.collect(e1);
+    net.run(net.now + 1);
+    const kept = e1.storedMessages;
+    const lastToken = [...net.trace].reverse().find((t) => t.msg.kind === 'orf_token' && t.to === 1)!.msg;
+    e1.step(lastToken, net.now);
+    e1.takeActions();
+    assert.equal(e1.storedMessages, kept);
+  });
+
+  it('a JOIN that adds nothing to my lists does not restart GATHER (no JOIN storm)', () => {
+    const e = newEngine(1);
+    e.start(0);
+    e.step(join({ from: 2, proc: [1, 2, 3, 4], failed: [4], ringSeq: 1n }), 1);
+    assert.deepEqual([...e.failedList], []);
+    e.takeActions();
+    const consensusAt = e.activeTimers().consensus;
+    // Node 3's failed list names 4; I may not adopt it (3 is not a member of my ring): nothing new.
+    e.step(join({ from: 3, proc: [1, 2, 3, 4], failed: [4], ringSeq: 1n }), 2);
+    assert.equal(sentOfKind(e.takeActions(), 'memb_join').length, 0);
+    assert.equal(e.activeTimers().consensus, consensusAt, 'consensus timer not restarted');
+  });
+});
