@@ -17,6 +17,8 @@ import { readCaptureFile } from '../../src/sources/captureFile.ts';
 
 const SAMPLE = fileURLToPath(new URL('../../samples/udpu-cpg-load/capture.pcap', import.meta.url));
 
+const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString(16) : x));
+
 function view(records: readonly CaptureRecord[]): { lines: string[]; events: DeliveryEvent[] } {
   const pipeline = new FramePipeline();
   const a = new DeliveryAssembler();
@@ -56,10 +58,10 @@ describe('read --deliver on a capture cut anywhere (real udpu sample)', async ()
       const problems = cut.events.filter((e) => e.kind === 'error' || (e.kind === 'gap' && e.gap.reason !== 'capture-start'));
       assert.deepEqual(problems, [], `cut at frame ${k + 1}`);
       const incomplete = cut.events.flatMap((e) => (e.kind === 'incomplete' ? [e.incomplete] : []));
-      for (const i of incomplete) assert.equal(i.reason, 'missing-head', `cut at frame ${k + 1}: ${JSON.stringify(i)}`);
+      for (const i of incomplete) assert.equal(i.reason, 'missing-head', `cut at frame ${k + 1}: ${show(i)}`);
       // A sender has at most one message in flight when the capture starts.
       const senders = incomplete.map((i) => i.nodeid);
-      assert.equal(new Set(senders).size, senders.length, `cut at frame ${k + 1}: one cut message per sender, got ${JSON.stringify(incomplete)}`);
+      assert.equal(new Set(senders).size, senders.length, `cut at frame ${k + 1}: one cut message per sender, got ${show(incomplete)}`);
       if (incomplete.length > 0) cutInside++;
     }
     assert.ok(cutInside >= 5, `only ${cutInside} cuts fell inside a message`);

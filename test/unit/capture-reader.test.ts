@@ -365,7 +365,7 @@ test('the carry buffer stays bounded by the largest record, not by the input', (
 test("readCaptureFile('-') reads standard input (as in tcpdump -w - | totemscope read -)", async () => {
   const { spawn } = await import('node:child_process');
   const { pathToFileURL } = await import('node:url');
-  const mod = pathToFileURL(new URL('../../dissectors/capture/index.ts', import.meta.url).pathname).href;
+  const mod = pathToFileURL(new URL('../../src/sources/captureFile.ts', import.meta.url).pathname).href;
   const script = `const m = await import(${JSON.stringify(mod)}); let n = 0; const s = await m.readCaptureFile('-', () => n++); console.log(JSON.stringify({ n, format: s.format, bytes: s.bytes }));`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const bytes = load('net-any-sll2.pcap');

@@ -1,0 +1,118 @@
+/**
+ * SHA-256 compression as a WebAssembly kernel (FIPS 180-4 §6.2.2), fully unrolled: the working
+ * variables and the 16-word rolling message schedule live in wasm locals (registers), rotations
+ * are single instructions. Used by HmacSha256 (sha256.ts) when WebAssembly is available.
+ *
+ * Memory layout (one 64 KiB page = 2 pages total):
+ *   STATE_OFFSET  8 × i32 chaining state, native (little-endian) words
+ *   OUTER_OFFSET  one 64-byte block: inner digest (big-endian) | 0x80 | zeros | bit length 768
+ *   DATA_OFFSET   message bytes, padded by the caller, up to 64 KiB + two blocks
+ */
+import { Body, buildModule, instantiate, Op } from './wasmEmit.ts';
+
+export const STATE_OFFSET = 0;
+export const OUTER_OFFSET = 64;
+export const DATA_OFFSET = 256;
+/** Room for the largest knet packet (64 KiB) plus padding. */
+export const DATA_CAPACITY = 65536 + 128;
+const PAGES = 2;
+
+const K = [
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+// Locals: parameters state, data, count; then a..h, w0..w15, t1, t2.
+const STATE = 0;
+const DATA = 1;
+const COUNT = 2;
+const VAR = 3; // a..h = 3..10
+const WORD = 11; // w0..w15 = 11..26
+const T1 = 27;
+const T2 = 28;
+const LOCALS = 26;
+
+/** Pushes rotr(x, r1) ^ rotr(x, r2) ^ (x op3 r3), op3 a rotate or a shift. */
+function sigma(b: Body, x: number, r1: number, r2: number, r3: number, shift: boolean): void {
+  b.get(x).const(r1).op(Op.i32Rotr).get(x).const(r2).op(Op.i32Rotr).op(Op.i32Xor);
+  b.get(x).const(r3).op(shift ? Op.i32ShrU : Op.i32Rotr).op(Op.i32Xor);
+}
+
+/** blocks(state, data, count): compresses `count` 64-byte blocks at `data` into the state at `state`. */
+function blocksKernel(): Body {
+  const b = new Body();
+  b.block().loop();
+  b.get(COUNT).op(Op.i32Eqz).brIf(1);
+  for (let i = 0; i < 8; i++) b.get(STATE).load(4 * i).set(VAR + i);
+  for (let i = 0; i < 16; i++) {
+    const w = WORD + i;
+    // Big-endian word: byte swap of the little-endian load.
+    b.get(DATA).load(4 * i).set(w);
+    b.get(w).const(8).op(Op.i32Rotl).const(0x00ff00ff).op(Op.i32And);
+    b.get(w).const(8).op(Op.i32Rotr).const(0xff00ff00 | 0).op(Op.i32And).op(Op.i32Or).set(w);
+  }
+  for (let i = 0; i < 64; i++) {
+    // The working variables rotate by renaming: round i's "a" is local VAR + (-i mod 8).
+    const v = (k: number): number => VAR + ((((k - i) % 8) + 8) % 8);
+    const [A, B, C, D, E, F, G, H] = [v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7)];
+    const w = WORD + (i & 15);
+    if (i >= 16) {
+      b.get(w);
+      sigma(b, WORD + ((i - 15) & 15), 7, 18, 3, true);
+      b.op(Op.i32Add).get(WORD + ((i - 7) & 15)).op(Op.i32Add);
+      sigma(b, WORD + ((i - 2) & 15), 17, 19, 10, true);
+      b.op(Op.i32Add).set(w);
+    }
+    // t1 = h + Σ1(e) + Ch(e, f, g) + K[i] + w
+    b.get(H);
+    sigma(b, E, 6, 11, 25, false);
+    b.op(Op.i32Add);
+    b.get(G).get(E).get(F).get(G).op(Op.i32Xor).op(Op.i32And).op(Op.i32Xor).op(Op.i32Add);
+    b.const(K[i]! | 0).op(Op.i32Add).get(w).op(Op.i32Add).set(T1);
+    // t2 = Σ0(a) + Maj(a, b, c)
+    sigma(b, A, 2, 13, 22, false);
+    b.get(A).get(B).op(Op.i32And).get(C).get(A).get(B).op(Op.i32Or).op(Op.i32And).op(Op.i32Or).op(Op.i32Add).set(T2);
+    b.get(D).get(T1).op(Op.i32Add).set(D);
+    b.get(T1).get(T2).op(Op.i32Add).set(H);
+  }
+  for (let i = 0; i < 8; i++) b.get(STATE).get(STATE).load(4 * i).get(VAR + i).op(Op.i32Add).store(4 * i);
+  b.get(DATA).const(64).op(Op.i32Add).set(DATA);
+  b.get(COUNT).const(1).op(Op.i32Sub).set(COUNT);
+  b.br(0).end().end();
+  return b;
+}
+
+export interface Sha256Kernel {
+  /** Compresses `count` blocks at byte offset `data` of `bytes` into the state at STATE_OFFSET. */
+  readonly blocks: (state: number, data: number, count: number) => void;
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+}
+
+function load(): Sha256Kernel | undefined {
+  const instance = instantiate(buildModule(PAGES, [{ name: 'blocks', params: 3, locals: LOCALS, body: blocksKernel() }]));
+  if (instance === undefined) return undefined;
+  const memory = instance.exports['memory'] as WebAssembly.Memory;
+  const blocks = instance.exports['blocks'] as (state: number, data: number, count: number) => void;
+  const bytes = new Uint8Array(memory.buffer);
+  const words = new Int32Array(memory.buffer);
+  // The outer HMAC block's constant half: padding after the 32-byte inner digest, length (64 + 32) × 8 bits.
+  bytes[OUTER_OFFSET + 32] = 0x80;
+  bytes[OUTER_OFFSET + 62] = 0x03;
+  bytes[OUTER_OFFSET + 63] = 0x00;
+  // Self-check on "abc" (FIPS 180-4 example): any emitter slip disables the kernel instead of corrupting results.
+  words.set([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 | 0], STATE_OFFSET / 4);
+  bytes.fill(0, DATA_OFFSET, DATA_OFFSET + 64);
+  bytes.set([0x61, 0x62, 0x63, 0x80], DATA_OFFSET);
+  bytes[DATA_OFFSET + 63] = 24;
+  blocks(STATE_OFFSET, DATA_OFFSET, 1);
+  if (words[0] !== (0xba7816bf | 0) || words[7] !== (0xf20015ad | 0)) return undefined;
+  return { blocks, bytes, words };
+}
+
+/** The kernel, or undefined where WebAssembly is unavailable (callers fall back to JavaScript). */
+export const sha256Kernel: Sha256Kernel | undefined = load();
