@@ -8,9 +8,14 @@
  * decryption of a block here is ~0.1-0.2 µs and allocates nothing. Checked against node:crypto in
  * test/unit/knet-crypto.test.ts.
  *
+ * The block loop runs in a WebAssembly kernel (aesWasm.ts, same tables and round keys) when
+ * available, else in JavaScript (`decryptCbcJs`); both give identical results.
+ *
  * Table-driven AES is not constant-time (cache timing). That matters for a party that holds the
  * key and faces an attacker measuring it; a capture analyser decrypting recorded traffic is not that.
  */
+
+import { DATA_CAPACITY, DATA_OFFSET, loadAesKernel, ROUND_KEYS_OFFSET, type AesKernel } from './aesWasm.ts';
 
 /** S-box and inverse S-box, built from GF(2^8) arithmetic once at load. */
 const SBOX = new Uint8Array(256);
@@ -67,13 +72,24 @@ function invMixWord(w: number): number {
   return TD0[SBOX[w >>> 24]!]! ^ TD1[SBOX[(w >>> 16) & 0xff]!]! ^ TD2[SBOX[(w >>> 8) & 0xff]!]! ^ TD3[SBOX[w & 0xff]!]!;
 }
 
+const kernel: AesKernel | undefined = loadAesKernel([TD0, TD1, TD2, TD3], INV_SBOX);
+/** The decryptor whose round keys are in the kernel memory. */
+let keysLoaded: AesCbcDecryptor | undefined;
+
+export interface AesCbcDecryptorOptions {
+  /** Use the WebAssembly kernel when available (default true); false forces the JavaScript path. */
+  readonly wasm?: boolean;
+}
+
 export class AesCbcDecryptor {
   /** Decryption round keys, round 0 first (= the last encryption round key). */
   readonly #rk: Int32Array;
   readonly #rounds: number;
+  readonly #kernel: AesKernel | undefined;
 
   /** `key`: 16, 24 or 32 bytes (AES-128/192/256). */
-  constructor(key: Uint8Array) {
+  constructor(key: Uint8Array, opts: AesCbcDecryptorOptions = {}) {
+    this.#kernel = opts.wasm === false ? undefined : kernel;
     const nk = key.length / 4;
     if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new RangeError('AES key must be 16, 24 or 32 bytes');
     const rounds = nk + 6;
@@ -108,6 +124,33 @@ export class AesCbcDecryptor {
    * the 16-byte IV at `src[ivOff..]`. No padding handling. `dst` must not overlap `src`.
    */
   decryptCbc(src: Uint8Array, srcOff: number, len: number, ivOff: number, dst: Uint8Array, dstOff: number): void {
+    const k = this.#kernel;
+    if (k === undefined || len > DATA_CAPACITY) {
+      this.decryptCbcJs(src, srcOff, len, ivOff, dst, dstOff);
+      return;
+    }
+    if (keysLoaded !== this) {
+      k.words.set(this.#rk, ROUND_KEYS_OFFSET >> 2);
+      keysLoaded = this;
+    }
+    const bytes = k.bytes;
+    if (ivOff + 16 === srcOff) {
+      bytes.set(src.subarray(ivOff, srcOff + len), DATA_OFFSET - 16);
+    } else {
+      bytes.set(src.subarray(ivOff, ivOff + 16), DATA_OFFSET - 16);
+      bytes.set(src.subarray(srcOff, srcOff + len), DATA_OFFSET);
+    }
+    k.decrypt(this.#rounds, len >>> 4);
+    dst.set(bytes.subarray(DATA_OFFSET, DATA_OFFSET + len), dstOff);
+  }
+
+  /** Whether the WebAssembly kernel is in use (for benches and tests). */
+  get usesWasm(): boolean {
+    return this.#kernel !== undefined;
+  }
+
+  /** The JavaScript block loop (also the fallback without WebAssembly). */
+  decryptCbcJs(src: Uint8Array, srcOff: number, len: number, ivOff: number, dst: Uint8Array, dstOff: number): void {
     const rk = this.#rk;
     const rounds = this.#rounds;
     const td0 = TD0, td1 = TD1, td2 = TD2, td3 = TD3, inv = INV_SBOX;

@@ -5,7 +5,11 @@
  * two native transitions) dominates for packets of a few hundred bytes; with the pads hashed once
  * per key, a packet costs only its own blocks plus one outer block. Checked against node:crypto in
  * test/unit/knet-crypto.test.ts. Other hashes use node:crypto.
+ *
+ * The compression runs in a WebAssembly kernel (sha256Wasm.ts, about twice as fast) when
+ * available, else in the JavaScript `compress` below; both give identical results.
  */
+import { DATA_CAPACITY, DATA_OFFSET, INNER_PAD_OFFSET, OUTER_PAD_OFFSET, sha256Kernel, STATE_OFFSET, type Sha256Kernel } from './sha256Wasm.ts';
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
   0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -91,11 +95,22 @@ function finish(start: Int32Array, prefixBytes: number, data: Uint8Array, len: n
   }
 }
 
+const macOut = new Uint8Array(32);
+/** The instance whose pad states are in the kernel memory. */
+let padsLoaded: HmacSha256 | undefined;
+
+export interface HmacSha256Options {
+  /** Use the WebAssembly kernel when available (default true); false forces the JavaScript path. */
+  readonly wasm?: boolean;
+}
+
 export class HmacSha256 {
   readonly #inner = new Int32Array(8);
   readonly #outer = new Int32Array(8);
+  readonly #kernel: Sha256Kernel | undefined;
 
-  constructor(key: Uint8Array, keyHash: (k: Uint8Array) => Uint8Array) {
+  constructor(key: Uint8Array, keyHash: (k: Uint8Array) => Uint8Array, opts: HmacSha256Options = {}) {
+    this.#kernel = opts.wasm === false ? undefined : sha256Kernel;
     const k = new Uint8Array(64);
     k.set(key.length > 64 ? keyHash(key) : key);
     const pad = new Uint8Array(64);
@@ -109,20 +124,63 @@ export class HmacSha256 {
     }
   }
 
+  /** Whether the WebAssembly kernel is in use (for benches and tests). */
+  get usesWasm(): boolean {
+    return this.#kernel !== undefined;
+  }
+
   /** MAC of `data[0..len)` compared in constant time with `expected` (32 bytes). */
   verify(data: Uint8Array, len: number, expected: Uint8Array): boolean {
-    finish(this.#inner, 64, data, len, innerDigest);
-    const mac = innerDigest.subarray(32, 64);
-    finish(this.#outer, 64, innerDigest, 32, mac);
+    const kernel = this.#kernel;
     let diff = expected.length ^ 32;
-    for (let i = 0; i < 32; i++) diff |= mac[i]! ^ expected[i]!;
+    if (kernel !== undefined && len <= DATA_CAPACITY - 128) {
+      const words = this.#runKernel(kernel, data, len);
+      for (let i = 0; i < 8; i++) {
+        const w = words[(STATE_OFFSET >> 2) + i]!;
+        const o = 4 * i;
+        diff |= ((w >>> 24) ^ expected[o]!) | (((w >>> 16) & 0xff) ^ expected[o + 1]!) | (((w >>> 8) & 0xff) ^ expected[o + 2]!) | ((w & 0xff) ^ expected[o + 3]!);
+      }
+      return diff === 0;
+    }
+    this.#mac(data, len, macOut);
+    for (let i = 0; i < 32; i++) diff |= macOut[i]! ^ expected[i]!;
     return diff === 0;
   }
 
   digest(data: Uint8Array, len = data.length): Uint8Array {
     const out = new Uint8Array(32);
-    finish(this.#inner, 64, data, len, innerDigest);
-    finish(this.#outer, 64, innerDigest, 32, out);
+    this.#mac(data, len, out);
     return out;
+  }
+
+  #mac(data: Uint8Array, len: number, out: Uint8Array): void {
+    const kernel = this.#kernel;
+    if (kernel === undefined || len > DATA_CAPACITY - 128) {
+      finish(this.#inner, 64, data, len, innerDigest);
+      finish(this.#outer, 64, innerDigest, 32, out);
+      return;
+    }
+    const words = this.#runKernel(kernel, data, len);
+    for (let i = 0; i < 8; i++) {
+      const w = words[(STATE_OFFSET >> 2) + i]!;
+      out[4 * i] = w >>> 24;
+      out[4 * i + 1] = w >>> 16;
+      out[4 * i + 2] = w >>> 8;
+      out[4 * i + 3] = w;
+    }
+  }
+
+  /** Copies the message into the kernel's memory and runs it; the MAC is left at STATE_OFFSET. */
+  #runKernel(kernel: Sha256Kernel, data: Uint8Array, len: number): Int32Array {
+    const words = kernel.words;
+    if (padsLoaded !== this) {
+      // One key at a time in the kernel memory: reload only when another key (instance) is used.
+      words.set(this.#inner, INNER_PAD_OFFSET >> 2);
+      words.set(this.#outer, OUTER_PAD_OFFSET >> 2);
+      padsLoaded = this;
+    }
+    kernel.bytes.set(len === data.length ? data : data.subarray(0, len), DATA_OFFSET);
+    kernel.hmac(len);
+    return words;
   }
 }

@@ -3,15 +3,23 @@
  * variables and the 16-word rolling message schedule live in wasm locals (registers), rotations
  * are single instructions. Used by HmacSha256 (sha256.ts) when WebAssembly is available.
  *
- * Memory layout (one 64 KiB page = 2 pages total):
- *   STATE_OFFSET  8 × i32 chaining state, native (little-endian) words
- *   OUTER_OFFSET  one 64-byte block: inner digest (big-endian) | 0x80 | zeros | bit length 768
- *   DATA_OFFSET   message bytes, padded by the caller, up to 64 KiB + two blocks
+ * `hmac(len)` does a whole HMAC-SHA256 (RFC 2104) of the `len` message bytes at DATA_OFFSET with
+ * the key's pad states at INNER_PAD/OUTER_PAD, padding included, so JavaScript only copies the
+ * message in and reads 8 words out.
+ *
+ * Memory layout (2 pages of 64 KiB):
+ *   STATE_OFFSET      8 × i32 chaining state / result, native (little-endian) words
+ *   INNER_PAD_OFFSET  8 × i32 state after the block key ^ ipad
+ *   OUTER_PAD_OFFSET  8 × i32 state after the block key ^ opad
+ *   OUTER_OFFSET      one 64-byte block: inner digest (big-endian) | 0x80 | zeros | bit length 768
+ *   DATA_OFFSET       message bytes, then padding, up to 64 KiB + two blocks
  */
 import { Body, buildModule, instantiate, Op } from './wasmEmit.ts';
 
 export const STATE_OFFSET = 0;
-export const OUTER_OFFSET = 64;
+export const INNER_PAD_OFFSET = 32;
+export const OUTER_PAD_OFFSET = 64;
+export const OUTER_OFFSET = 128;
 export const DATA_OFFSET = 256;
 /** Room for the largest knet packet (64 KiB) plus padding. */
 export const DATA_CAPACITY = 65536 + 128;
@@ -86,18 +94,76 @@ function blocksKernel(): Body {
   return b;
 }
 
+// hmac(len) locals: parameter len; then p (cursor), end, count.
+const LEN = 0;
+const CURSOR = 1;
+const END = 2;
+const BLOCKS = 3;
+/** Function index of `blocks` in the module. */
+const BLOCKS_FN = 0;
+
+function copyWords(b: Body, from: number, to: number, swap: boolean): void {
+  for (let i = 0; i < 8; i++) {
+    if (!swap) {
+      b.const(to + 4 * i).const(from + 4 * i).load().store();
+      continue;
+    }
+    // Stored big-endian: byte swap of the native word (CURSOR is free here, used as scratch).
+    b.const(from + 4 * i).load().set(CURSOR);
+    b.const(to + 4 * i);
+    b.get(CURSOR).const(8).op(Op.i32Rotl).const(0x00ff00ff).op(Op.i32And);
+    b.get(CURSOR).const(8).op(Op.i32Rotr).const(0xff00ff00 | 0).op(Op.i32And).op(Op.i32Or);
+    b.store();
+  }
+}
+
+function hmacKernel(): Body {
+  const b = new Body();
+  // Padding: 0x80, zeros, 32-bit big-endian bit count of (pad block + message) at the very end
+  // (the upper 32 bits of the 64-bit length are zero for messages under 512 MiB).
+  b.get(LEN).const(72).op(Op.i32Add).const(6).op(Op.i32ShrU).set(BLOCKS);
+  b.const(DATA_OFFSET).get(BLOCKS).const(6).op(Op.i32Shl).op(Op.i32Add).set(END);
+  b.const(DATA_OFFSET).get(LEN).op(Op.i32Add).tee(CURSOR).const(0x80).store8();
+  b.get(CURSOR).const(1).op(Op.i32Add).set(CURSOR);
+  b.block().loop();
+  b.get(CURSOR).get(END).const(4).op(Op.i32Sub).op(Op.i32LtU).op(Op.i32Eqz).brIf(1);
+  b.get(CURSOR).const(0).store8();
+  b.get(CURSOR).const(1).op(Op.i32Add).set(CURSOR);
+  b.br(0).end().end();
+  b.get(END).const(4).op(Op.i32Sub);
+  b.get(LEN).const(64).op(Op.i32Add).const(3).op(Op.i32Shl).set(CURSOR);
+  b.get(CURSOR).const(8).op(Op.i32Rotl).const(0x00ff00ff).op(Op.i32And);
+  b.get(CURSOR).const(8).op(Op.i32Rotr).const(0xff00ff00 | 0).op(Op.i32And).op(Op.i32Or);
+  b.store();
+  // Inner hash from the ipad state, then the outer hash of its digest from the opad state.
+  copyWords(b, INNER_PAD_OFFSET, STATE_OFFSET, false);
+  b.const(STATE_OFFSET).const(DATA_OFFSET).get(BLOCKS).call(BLOCKS_FN);
+  copyWords(b, STATE_OFFSET, OUTER_OFFSET, true);
+  copyWords(b, OUTER_PAD_OFFSET, STATE_OFFSET, false);
+  b.const(STATE_OFFSET).const(OUTER_OFFSET).const(1).call(BLOCKS_FN);
+  return b;
+}
+
 export interface Sha256Kernel {
   /** Compresses `count` blocks at byte offset `data` of `bytes` into the state at STATE_OFFSET. */
   readonly blocks: (state: number, data: number, count: number) => void;
+  /** HMAC of the `len` bytes at DATA_OFFSET with the pads at INNER_PAD/OUTER_PAD_OFFSET; result at STATE_OFFSET. */
+  readonly hmac: (len: number) => void;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
 }
 
 function load(): Sha256Kernel | undefined {
-  const instance = instantiate(buildModule(PAGES, [{ name: 'blocks', params: 3, locals: LOCALS, body: blocksKernel() }]));
+  const instance = instantiate(
+    buildModule(PAGES, [
+      { name: 'blocks', params: 3, locals: LOCALS, body: blocksKernel() },
+      { name: 'hmac', params: 1, locals: 3, body: hmacKernel() },
+    ]),
+  );
   if (instance === undefined) return undefined;
   const memory = instance.exports['memory'] as WebAssembly.Memory;
   const blocks = instance.exports['blocks'] as (state: number, data: number, count: number) => void;
+  const hmac = instance.exports['hmac'] as (len: number) => void;
   const bytes = new Uint8Array(memory.buffer);
   const words = new Int32Array(memory.buffer);
   // The outer HMAC block's constant half: padding after the 32-byte inner digest, length (64 + 32) × 8 bits.
@@ -111,7 +177,7 @@ function load(): Sha256Kernel | undefined {
   bytes[DATA_OFFSET + 63] = 24;
   blocks(STATE_OFFSET, DATA_OFFSET, 1);
   if (words[0] !== (0xba7816bf | 0) || words[7] !== (0xf20015ad | 0)) return undefined;
-  return { blocks, bytes, words };
+  return { blocks, hmac, bytes, words };
 }
 
 /** The kernel, or undefined where WebAssembly is unavailable (callers fall back to JavaScript). */

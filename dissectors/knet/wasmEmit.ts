@@ -20,6 +20,8 @@ export const Op = {
   i32Store8: 0x3a,
   i32Const: 0x41,
   i32Eqz: 0x45,
+  i32LtU: 0x49,
+  call: 0x10,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32And: 0x71,
@@ -125,6 +127,12 @@ export class Body {
   }
   end(): this {
     this.code.push(Op.end);
+    return this;
+  }
+  /** Calls function number `index` of the module (in definition order). */
+  call(index: number): this {
+    this.code.push(Op.call);
+    uleb(index, this.code);
     return this;
   }
 }

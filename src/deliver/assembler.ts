@@ -263,6 +263,17 @@ export class DeliveryAssembler {
     };
     this.open.set(key, ring);
     this.lastRing = ring;
+    if (anchored) {
+      // A later ring started: an older ring still waiting for its start to be fixed (a capture
+      // begun shortly before a membership change saw fewer than startLookahead of its MCASTs) is
+      // fixed now, so its messages are delivered before the new ring's, as its members did.
+      for (const r of [...this.open.values()]) {
+        if (r !== ring && r.next === undefined && ringLess(r.id, id) && this.open.has(r.key)) {
+          this.anchor(r);
+          this.drain(r);
+        }
+      }
+    }
     if (this.open.size > this.maxOpenRings) {
       let oldest: RingState | undefined;
       for (const r of this.open.values()) if (r !== ring && (oldest === undefined || ringLess(r.id, oldest.id))) oldest = r;

@@ -38,13 +38,13 @@ function timed(argv: readonly string[]): Timed {
   return { seconds: Number(m[1]), peakRssMb: Number(m[2]) / 1024, status: r.status, stderr: r.stderr.replace(/BENCH_TIME.*\n?/, '') };
 }
 
-async function bigCapture(name: string, source: string): Promise<{ path: string; frames: number }> {
+async function bigCapture(name: string, source: string, opts: { readonly shiftRings?: boolean } = {}): Promise<{ path: string; frames: number }> {
   mkdirSync(DATA, { recursive: true });
   const path = join(DATA, `${name}-${MIN_FRAMES}.pcap`);
   const countPath = `${path}.frames`;
   if (!existsSync(path) || !existsSync(countPath)) {
     process.stderr.write(`bench: building ${path} from ${source}\n`);
-    const { frames } = await replicateCapture(join(ROOT, source), path, MIN_FRAMES);
+    const { frames } = await replicateCapture(join(ROOT, source), path, MIN_FRAMES, opts);
     const { writeFileSync } = await import('node:fs');
     writeFileSync(countPath, String(frames));
   }
@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const cli = [process.execPath, join(ROOT, 'bin/totemscope.mjs')];
   const lines: string[] = [];
 
-  const udpu = await bigCapture('udpu', 'samples/reference/udpu.pcap');
+  // Ring ids shifted per copy, so the analysis sees a long capture of successive rings.
+  const udpu = await bigCapture('udpu-rings', 'samples/reference/udpu.pcap', { shiftRings: true });
   const size = statSync(udpu.path).size / (1 << 20);
   lines.push(`udpu capture: ${udpu.frames.toLocaleString('en-US')} frames, ${size.toFixed(0)} MB (${udpu.path})`);
   const ours = timed([...cli, 'read', '--stats', udpu.path]);
@@ -71,6 +72,12 @@ async function main(): Promise<void> {
   const tshark = timed(['tshark', '-r', udpu.path, '-q', '-z', 'io,phs']);
   lines.push(row('tshark -q -z io,phs', udpu.frames, tshark));
   lines.push(`ratio: totemscope is ${(tshark.seconds / ours.seconds).toFixed(1)}x faster than tshark`);
+
+  const kill = await bigCapture('udpu-kill-restart', 'samples/udpu-kill-restart/capture.pcap', { shiftRings: true });
+  lines.push(`udpu kill/restart capture: ${kill.frames.toLocaleString('en-US')} frames (${kill.path})`);
+  const analyze = timed([...cli, 'analyze', '--json', '--config', join(ROOT, 'samples/udpu-kill-restart/corosync.conf'), kill.path]);
+  lines.push(row('totemscope analyze --json', kill.frames, analyze));
+  if (analyze.status !== 0) lines.push(analyze.stderr);
 
   process.stdout.write(`${lines.join('\n')}\n`);
 }

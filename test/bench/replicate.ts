@@ -7,22 +7,70 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { type CaptureRecord } from '../../dissectors/capture/index.ts';
 import { readCaptureFile } from '../../src/sources/captureFile.ts';
+import { decodeTotem, emitTotem } from '../../dissectors/totemsrp/index.ts';
+import type { RingId, TotemMessage } from '../../dissectors/totemsrp/types.ts';
+import { FramePipeline } from '../../src/decode/pipeline.ts';
 
 interface HeldRecord {
   readonly sec: number;
   readonly nsec: number;
   readonly origLen: number;
   readonly data: Uint8Array;
+  /** Where the cleartext totemsrp message sits in `data`, for ring shifting (-1: none). */
+  readonly totemOffset: number;
+  readonly totem: TotemMessage | undefined;
 }
 
-export async function replicateCapture(src: string, dst: string, minFrames: number): Promise<{ frames: number; bytes: number }> {
+/**
+ * The same message on a ring `delta` sequence numbers later (ring ids, join ring_seq, commit-token
+ * entries). Copies of a capture then read as later rings, as a long capture would, instead of
+ * repeating ring ids that an analyzer rightly treats as old traffic.
+ */
+function shiftRings(m: TotemMessage, delta: bigint): TotemMessage {
+  const ring = (r: RingId): RingId => (r.seq === 0n && r.rep === 0 ? r : { rep: r.rep, seq: r.seq + delta });
+  switch (m.kind) {
+    case 'orf_token':
+      return { ...m, ringId: ring(m.ringId), rtrList: m.rtrList.map((i) => ({ ...i, ringId: ring(i.ringId) })) };
+    case 'mcast':
+    case 'memb_merge_detect':
+    case 'token_hold_cancel':
+      return { ...m, ringId: ring(m.ringId) };
+    case 'memb_join':
+      return { ...m, ringSeq: m.ringSeq + delta };
+    case 'memb_commit_token':
+      return { ...m, ringId: ring(m.ringId), membList: m.membList.map((e) => ({ ...e, ringId: ring(e.ringId) })) };
+  }
+}
+
+export async function replicateCapture(
+  src: string,
+  dst: string,
+  minFrames: number,
+  opts: { readonly shiftRings?: boolean } = {},
+): Promise<{ frames: number; bytes: number }> {
   const records: HeldRecord[] = [];
   let linkType = -1;
+  const pipeline = new FramePipeline();
+  let maxRingSeq = 0n;
   await readCaptureFile(src, (r: CaptureRecord) => {
     if (linkType === -1) linkType = r.linkType;
     if (r.linkType !== linkType) throw new Error('replicate: source mixes link types');
-    records.push({ sec: r.tsSec, nsec: r.tsNsec, origLen: r.origLen, data: r.data.slice() });
+    const data = r.data.slice();
+    let totemOffset = -1;
+    let totem: TotemMessage | undefined;
+    if (opts.shiftRings === true) {
+      const f = pipeline.decode(r);
+      if (f.totem !== undefined && f.transport !== 'knet' && f.udp !== undefined && f.udp.payloadOffset >= 0) {
+        totemOffset = f.udp.payloadOffset;
+        totem = decodeTotem(data.subarray(totemOffset)) as TotemMessage;
+        const seq = 'ringId' in totem ? totem.ringId.seq : totem.kind === 'memb_join' ? totem.ringSeq : 0n;
+        if (seq > maxRingSeq) maxRingSeq = seq;
+      }
+    }
+    records.push({ sec: r.tsSec, nsec: r.tsNsec, origLen: r.origLen, data, totemOffset, totem });
   });
+  // Ring seqs grow by 4 per ring: each copy starts past every ring of the previous one.
+  const ringStride = ((maxRingSeq / 4n) + 1n) * 4n;
   if (records.length === 0) throw new Error(`replicate: ${src} has no records`);
   const first = records[0]!;
   const last = records[records.length - 1]!;
@@ -44,14 +92,19 @@ export async function replicateCapture(src: string, dst: string, minFrames: numb
   for (let copy = 0; frames < minFrames; copy++) {
     const shift = spanNs * BigInt(copy);
     for (const r of records) {
+      let data = r.data;
+      if (copy > 0 && r.totem !== undefined) {
+        data = r.data.slice();
+        emitTotem(shiftRings(r.totem, ringStride * BigInt(copy)), data, r.totemOffset);
+      }
       const t = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) + shift;
       const rh = Buffer.alloc(16);
       rh.writeUInt32LE(Number(t / 1_000_000_000n), 0);
       rh.writeUInt32LE(Number(t % 1_000_000_000n), 4);
-      rh.writeUInt32LE(r.data.length, 8);
+      rh.writeUInt32LE(data.length, 8);
       rh.writeUInt32LE(r.origLen, 12);
-      batch.push(rh, Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength));
-      batchBytes += 16 + r.data.length;
+      batch.push(rh, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      batchBytes += 16 + data.length;
       frames++;
     }
     if (batchBytes > 4 << 20) {
