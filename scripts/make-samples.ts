@@ -9,6 +9,8 @@ import { Lab, sleep, type CpgClient, type CpgClientOptions, type CpgLog, type La
 const SAMPLES_DIR = fileURLToPath(new URL('../samples/', import.meta.url));
 /** Total budget for samples/ (issue 2 item 7). */
 const MAX_TOTAL_BYTES = 3 * 1024 * 1024;
+/** Budget for the knet samples (issue 4 item 6). */
+const MAX_KNET_BYTES = 3 * 1024 * 1024;
 
 interface TimelineEntry {
   readonly time: number;
@@ -153,6 +155,86 @@ const SAMPLES: readonly SampleSpec[] = [
       await run.stopAll([3, 2, 1]);
     },
   },
+  {
+    name: 'knet-plain',
+    title: 'knet (no crypto), 3 nodes, CPG load with messages bigger than the knet MTU',
+    description:
+      'Transport knet without crypto: knet headers in clear (DATA, PING/PONG, PMTUD), broadcasts sent once per ' +
+      'peer with the same knet seq, CPG messages up to 6 KB that knet fragments. Nodes join one by one, CPG ' +
+      'clients send 12 messages each, then the nodes leave.',
+    options: { nodes: 3, transport: 'knet' },
+    scenario: async (run) => {
+      await run.startStaggered([1, 2, 3]);
+      run.mark('CPG clients start (12 messages each)');
+      const clients = await Promise.all(
+        run.lab.nodeIds.map((n) => run.cpgClient(n, { count: 12, sizes: [200, [1500, 6000]], seed: n, waitMembers: 3, expect: 36 })),
+      );
+      await Promise.all(clients.map((c) => c.wait(60_000)));
+      run.mark('all CPG clients delivered 36 messages and exited');
+      await sleep(1000);
+      await run.stopAll([3, 2, 1]);
+    },
+  },
+  {
+    name: 'knet-aes256',
+    title: 'knet aes256/sha256 (the Proxmox/pcs default), 3 nodes, CPG load; test-only authkey included',
+    description:
+      'Transport knet with crypto_cipher aes256 and crypto_hash sha256: every knet packet is salt + AES-256-CBC + ' +
+      'HMAC-SHA256. The authkey (`authkey`, a throw-away test key) decrypts it: `totemscope read -k authkey capture.pcap`.',
+    options: { nodes: 3, transport: 'knet', crypto: { cipher: 'aes256', hash: 'sha256' } },
+    scenario: async (run) => {
+      await run.startStaggered([1, 2, 3]);
+      run.mark('CPG clients start (10 messages each)');
+      const clients = await Promise.all(
+        run.lab.nodeIds.map((n) => run.cpgClient(n, { count: 10, sizes: [300, [1500, 4000]], seed: n, waitMembers: 3, expect: 30 })),
+      );
+      await Promise.all(clients.map((c) => c.wait(60_000)));
+      run.mark('all CPG clients delivered 30 messages and exited');
+      await sleep(1000);
+      await run.stopAll([3, 2, 1]);
+    },
+  },
+  {
+    name: 'knet-zstd',
+    title: 'knet with zstd compression (threshold 50 B), 3 nodes, CPG load',
+    description:
+      'Transport knet with knet_compression_model zstd and knet_compression_threshold 50: DATA payloads above ' +
+      '50 bytes are zstd frames (knet.data.compress = 7). CPG clients send text-like messages, which compress well.',
+    options: { nodes: 3, transport: 'knet', compression: { model: 'zstd', threshold: 50 } },
+    scenario: async (run) => {
+      await run.startStaggered([1, 2, 3]);
+      run.mark('CPG clients start (12 text messages each)');
+      const clients = await Promise.all(
+        run.lab.nodeIds.map((n) =>
+          run.cpgClient(n, { count: 12, sizes: [200, [1000, 5000]], seed: n, pattern: 'text', waitMembers: 3, expect: 36 }),
+        ),
+      );
+      await Promise.all(clients.map((c) => c.wait(60_000)));
+      run.mark('all CPG clients delivered 36 messages and exited');
+      await sleep(1000);
+      await run.stopAll([3, 2, 1]);
+    },
+  },
+  {
+    name: 'knet-2links',
+    title: 'knet with two links (priorities 2 and 1), link 0 of node 3 cut for 5 s',
+    description:
+      'Two knet links (192.0.2.0/24 and 198.51.100.0/24), passive link mode, link 0 preferred. Link 0 of node 3 is ' +
+      'cut with nftables for 5 s: pongs stop on link 0 for the pairs with node 3, knet marks the link down and traffic ' +
+      'moves to link 1 (see "link: host: N link: 0 is down" / "is up" in the logs), then link 0 comes back.',
+    options: { nodes: 3, transport: 'knet', links: 2, linkPriority: [2, 1] },
+    scenario: async (run) => {
+      await run.startStaggered([1, 2, 3]);
+      await sleep(1500);
+      run.mark('link 0 of node 3 cut (nftables drop)');
+      const cut = await run.lab.cutLink(3, 0);
+      await sleep(5000);
+      run.mark('link 0 of node 3 restored');
+      await cut.remove();
+      await sleep(4000);
+      await run.stopAll([3, 2, 1]);
+    },
+  },
 ];
 
 interface PcapSummary {
@@ -260,6 +342,8 @@ async function makeSample(spec: SampleSpec): Promise<void> {
     writeFileSync(path.join(outDir, 'corosync.conf'), lab.config);
     for (const n of lab.nodeIds) copyFileSync(lab.logPath(n), path.join(outDir, `node${n}.log`));
     for (const c of run.cpg) copyFileSync(c.client.logPath, path.join(outDir, c.file));
+    // A test-only key, so the encrypted sample can be decoded (never a real cluster's key).
+    if (spec.options.crypto !== undefined && lab.authkey !== undefined) writeFileSync(path.join(outDir, 'authkey'), lab.authkey);
     const pcap = summarizePcap(path.join(outDir, 'capture.pcap'));
     writeReadme(spec, run, outDir, pcap);
     console.log(`${spec.name}: ${pcap.frames} frames, ${pcap.bytes} bytes pcap, ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -325,12 +409,13 @@ async function main(): Promise<void> {
   }
   writeIndex();
   // Only the lab-made samples and the index count (samples/reference/ holds the shared reference captures).
-  const total =
-    SAMPLES.reduce((sum, s) => sum + (existsSync(path.join(SAMPLES_DIR, s.name)) ? dirSize(path.join(SAMPLES_DIR, s.name)) : 0), 0) +
-    statSync(path.join(SAMPLES_DIR, 'README.md')).size;
-  console.log(`lab samples: ${total} bytes in all`);
-  if (total > MAX_TOTAL_BYTES) {
-    console.error(`lab samples are ${total} bytes, over the ${MAX_TOTAL_BYTES} budget`);
+  const size = (names: readonly SampleSpec[]): number =>
+    names.reduce((sum, s) => sum + (existsSync(path.join(SAMPLES_DIR, s.name)) ? dirSize(path.join(SAMPLES_DIR, s.name)) : 0), 0);
+  const udp = size(SAMPLES.filter((s) => s.options.transport !== 'knet')) + statSync(path.join(SAMPLES_DIR, 'README.md')).size;
+  const knet = size(SAMPLES.filter((s) => s.options.transport === 'knet'));
+  console.log(`lab samples: udp/udpu ${udp} bytes, knet ${knet} bytes`);
+  if (udp > MAX_TOTAL_BYTES || knet > MAX_KNET_BYTES) {
+    console.error(`lab samples over budget (udp/udpu ${MAX_TOTAL_BYTES}, knet ${MAX_KNET_BYTES})`);
     process.exit(1);
   }
 }
