@@ -47,7 +47,7 @@ export interface DeliverOutput {
 }
 
 /** Spawns `node bin/totemscope.mjs read --deliver --json --payload-bytes N [--key F] pcap`. */
-export async function readDeliver(pcap: string, opts: { readonly authkey?: Buffer; readonly payloadBytes?: number } = {}): Promise<DeliverOutput> {
+export async function readDeliver(pcap: string, opts: { readonly authkey?: Buffer; readonly payloadBytes?: number; readonly exitCode?: number } = {}): Promise<DeliverOutput> {
   let keyDir: string | undefined;
   const args = [CLI, 'read', '--deliver', '--json', '--payload-bytes', String(opts.payloadBytes ?? FULL_PAYLOAD_BYTES)];
   try {
@@ -67,7 +67,7 @@ export async function readDeliver(pcap: string, opts: { readonly authkey?: Buffe
       child.on('error', reject);
       child.on('close', (c) => resolve({ code: c, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
     });
-    assert.equal(code, 0, `read --deliver exited ${code}: ${stderr}`);
+    assert.equal(code, opts.exitCode ?? 0, `read --deliver exited ${code}: ${stderr}`);
     const messages: DeliverMessageJson[] = [];
     const events: DeliverEventJson[] = [];
     for (const line of stdout.split('\n')) {
@@ -152,6 +152,8 @@ export interface ClusterRun {
   readonly texts: string[];
   readonly quorum: Map<number, QuorumStatus>;
   readonly view: DeliverOutput;
+  /** With crypto: the same capture read without --key (exit status 3, nothing delivered). */
+  readonly withoutKey?: DeliverOutput;
   readonly dropped: number;
 }
 
@@ -173,7 +175,8 @@ export async function cpgClusterRun(opts: LabOptions, count: number, sizes: read
     for (const n of lab.nodeIds) quorum.set(n, await lab.quorum(n));
     const result = await capture.stop();
     const view = await readDeliver(result.path, lab.authkey !== undefined ? { authkey: lab.authkey } : {});
-    return { logs, texts, quorum, view, dropped: result.dropped };
+    const withoutKey = lab.authkey !== undefined ? await readDeliver(result.path, { exitCode: 3 }) : undefined;
+    return { logs, texts, quorum, view, dropped: result.dropped, ...(withoutKey !== undefined ? { withoutKey } : {}) };
   } finally {
     await lab.destroy();
   }
@@ -206,8 +209,21 @@ export function assertDeliveryMatchesClients(run: ClusterRun, count: number, mus
   const problems = view.events.filter((e) => e.event === 'error' || e.event === 'incomplete' || (e.event === 'gap' && e['reason'] !== 'capture-start'));
   assert.deepEqual(problems, [], 'no errors, incomplete messages or capture losses');
 
+  assertNodeinfoMatchesQuorum(view, run.quorum);
+  if (run.withoutKey !== undefined) {
+    assert.deepEqual(run.withoutKey.messages, [], 'encrypted traffic read without the key delivers nothing');
+    assert.match(run.withoutKey.stderr, /could not be decrypted/);
+  }
+}
+
+/**
+ * Votequorum nodeinfo: each node's latest nodeinfo about itself in the delivery view carries the
+ * votes and expected votes its `corosync-quorumtool -s` reports, and every member's votes agree.
+ */
+export function assertNodeinfoMatchesQuorum(view: DeliverOutput, quorum: ReadonlyMap<number, QuorumStatus>): void {
+  assert.ok(quorum.size > 0);
   // Votequorum nodeinfo: each node's latest nodeinfo about itself = corosync-quorumtool -s on that node.
-  for (const [n, q] of run.quorum) {
+  for (const [n, q] of quorum) {
     const infos = view.messages.filter((m) => m.nodeid === n).map(nodeinfoOf).filter((i) => i !== undefined && i.nodeid === n);
     assert.ok(infos.length > 0, `node ${n}: no votequorum nodeinfo in the delivery view`);
     const last = infos[infos.length - 1]!;
