@@ -9,7 +9,7 @@ import { NetDecoder, type UdpDatagram } from '../../dissectors/net.ts';
 import type { CaptureRecord } from '../../dissectors/capture/index.ts';
 import { WireError } from '../../dissectors/errors.ts';
 import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
-import { MESSAGE_TYPE_NAMES, type TotemMessage } from '../../dissectors/totemsrp/types.ts';
+import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import { KnetDecoder, type KnetCryptoOptions, type KnetResult } from '../../dissectors/knet/index.ts';
 import { DEFAULT_COROSYNC_PORTS, classifyTransport, isCorosyncPort, type PortRange } from './ports.ts';
 import { PipelineStats } from './stats.ts';
@@ -102,7 +102,7 @@ export class FramePipeline {
     const m = decodeTotem(d.payload);
     if (m instanceof WireError) return this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m);
     f.totem = m;
-    this.stats.countType(transport, MESSAGE_TYPE_NAMES[m.header.type]);
+    this.stats.countTotemType(transport, m.header.type);
     return this.finish(f, 'totem');
   }
 
@@ -132,13 +132,13 @@ export class FramePipeline {
     const m = decodeTotem(k.userData);
     if (m instanceof WireError) return this.fail(f, m);
     f.totem = m;
-    this.stats.countType('knet', MESSAGE_TYPE_NAMES[m.header.type]);
+    this.stats.countTotemType('knet', m.header.type);
     return this.finish(f, 'totem');
   }
 
   private finish(f: Frame, status: FrameStatus): DecodedFrame {
     f.status = status;
-    this.stats.byStatus[status]++;
+    this.stats.countStatus(status);
     return f;
   }
 

@@ -19,17 +19,49 @@ function transportIndex(t: Transport): number {
   }
 }
 
+const STATUSES: readonly FrameStatus[] = ['totem', 'knet-control', 'fragment', 'duplicate', 'ignored', 'error'];
+
+function statusIndex(s: FrameStatus): number {
+  switch (s) {
+    case 'totem':
+      return 0;
+    case 'knet-control':
+      return 1;
+    case 'fragment':
+      return 2;
+    case 'duplicate':
+      return 3;
+    case 'ignored':
+      return 4;
+    case 'error':
+      return 5;
+  }
+}
+
+/** Message type names by totemsrp type number, the hot path's most frequent key. */
+const TOTEM_TYPE_NAMES = ['orf_token', 'mcast', 'memb_merge_detect', 'memb_join', 'memb_commit_token', 'token_hold_cancel'] as const;
+
 export class PipelineStats {
   frames = 0;
   bytes = 0;
-  readonly byStatus: Record<FrameStatus, number> = {
-    totem: 0,
-    'knet-control': 0,
-    fragment: 0,
-    duplicate: 0,
-    ignored: 0,
-    error: 0,
-  };
+  private readonly statusCounts = new Float64Array(STATUSES.length);
+  /** [transport][totem type] counts, folded into byTransportType when read. */
+  private readonly totemTypeCounts = new Float64Array(4 * TOTEM_TYPE_NAMES.length);
+
+  countStatus(s: FrameStatus): void {
+    this.statusCounts[statusIndex(s)]!++;
+  }
+
+  /** Frames by status (every frame lands in exactly one). */
+  get byStatus(): Record<FrameStatus, number> {
+    const o = {} as Record<FrameStatus, number>;
+    STATUSES.forEach((s, i) => (o[s] = this.statusCounts[i]!));
+    return o;
+  }
+
+  countTotemType(t: Transport, type: number): void {
+    this.totemTypeCounts[transportIndex(t) * TOTEM_TYPE_NAMES.length + type]!++;
+  }
   // Hot-path counters are indexed arrays; the maps below are built when asked for.
   private readonly transportCounts = new Float64Array(TRANSPORTS.length);
   private readonly typeCounts = new Map<string, Float64Array>();
@@ -70,6 +102,12 @@ export class PipelineStats {
   /** Key `${transport} ${messageName}`. */
   get byTransportType(): Map<string, number> {
     const m = new Map<string, number>();
+    TRANSPORTS.forEach((t, ti) => {
+      TOTEM_TYPE_NAMES.forEach((name, i) => {
+        const n = this.totemTypeCounts[ti * TOTEM_TYPE_NAMES.length + i]!;
+        if (n > 0) m.set(`${t} ${name}`, n);
+      });
+    });
     for (const [name, row] of this.typeCounts) {
       TRANSPORTS.forEach((t, i) => {
         const n = row[i]!;
