@@ -7,6 +7,7 @@ import { register as registerSim } from './commands/sim.ts';
 import { register as registerRead } from './commands/read.ts';
 import { register as registerAnalyze } from './commands/analyze.ts';
 import { register as registerConfig } from './commands/config.ts';
+import { register as registerNode } from './commands/node.ts';
 
 export function buildProgram(): Command {
   const program = new Command('totemscope')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerAnalyze(program);
   registerConfig(program);
   registerSim(program);
+  registerNode(program);
   return program;
 }
 

@@ -7,8 +7,10 @@ import { parseGroupedMessage, emitGroupedMessage, nameBytes } from '../../../dis
 import { parseRequestHeader, ServiceId } from '../../../dissectors/services/header.ts';
 import { parseSync } from '../../../dissectors/services/sync.ts';
 import { parseVotequorum } from '../../../dissectors/services/votequorum.ts';
+import { CpgFn, parseCpg } from '../../../dissectors/services/cpg.ts';
+import { printableName } from '../../../dissectors/totempg/group.ts';
 import { WireError } from '../../../dissectors/errors.ts';
-import type { SyncRingId } from '../../../dissectors/services/types.ts';
+import type { RequestHeader, SyncRingId } from '../../../dissectors/services/types.ts';
 import { SyncEngine, type SyncOutput } from './sync.ts';
 import { VotequorumMember } from './votequorum.ts';
 import { CpgMember } from './cpg.ts';
@@ -33,7 +35,23 @@ export interface ServiceDelivery {
   readonly service: number;
   readonly fn: number;
   readonly bytes: number;
+  /** A CPG application message (MCAST, or PARTIAL_MCAST pieces joined), as CPG clients receive it. */
+  readonly cpg?: CpgDelivery;
 }
+
+export interface CpgDelivery {
+  readonly group: string;
+  readonly pid: number;
+  /** mar_message_source_t.nodeid: the node of the sending process. */
+  readonly nodeid: number;
+  readonly message: Uint8Array;
+}
+
+/** PARTIAL_MCAST types (CS3 include/corosync/ipc_cpg.h). */
+const PARTIAL_FIRST = 1;
+const PARTIAL_LAST = 3;
+/** Bound on one CPG message being joined from PARTIAL_MCAST pieces (the lib's limit is far lower). */
+const CPG_PARTIAL_MAX = 64 * 1024 * 1024;
 
 export type ServiceOutput =
   | { readonly type: 'mcast'; readonly bytes: Uint8Array }
@@ -53,6 +71,8 @@ export class ServiceLayer {
   readonly votequorum: VotequorumMember;
   private out: ServiceOutput[] = [];
   private readonly le: boolean;
+  /** PARTIAL_MCAST pieces in progress by sender nodeid/pid/group. */
+  private readonly partial = new Map<string, { chunks: Uint8Array[]; bytes: number }>();
 
   constructor(opts: ServiceLayerOptions) {
     this.le = opts.littleEndian ?? true;
@@ -84,12 +104,55 @@ export class ServiceLayer {
       return;
     }
     if (group !== undefined && groupIs(group, GROUP_A)) {
-      this.out.push({ type: 'deliver', delivery: { sender, group: 'a', service: h.service, fn: h.fn, bytes: g.body.length } });
+      const cpg = h.service === ServiceId.CPG && (h.fn === CpgFn.MCAST || h.fn === CpgFn.PARTIAL_MCAST) ? this.cpgMessage(sender, g.body, h) : undefined;
+      if (h.fn === CpgFn.PARTIAL_MCAST && h.service === ServiceId.CPG && cpg === undefined) return;
+      this.out.push({ type: 'deliver', delivery: { sender, group: 'a', service: h.service, fn: h.fn, bytes: g.body.length, ...(cpg !== undefined ? { cpg } : {}) } });
       if (h.service === ServiceId.VOTEQUORUM) {
         const m = parseVotequorum(g.body, h, this.le);
         if (!(m instanceof WireError) && m.type === 'nodeinfo') this.votequorum.onNodeinfo(m);
       }
     }
+  }
+
+  /** A ring change drops half-joined CPG messages (their senders' pieces can not all have been delivered). */
+  resetPartial(): void {
+    this.partial.clear();
+  }
+
+  private cpgMessage(sender: number, body: Uint8Array, h: RequestHeader): CpgDelivery | undefined {
+    const m = parseCpg(body, h, this.le);
+    if (m instanceof WireError) {
+      this.out.push({ type: 'log', level: 'warning', text: `undecodable CPG message from ${sender}: ${m.message}` });
+      return undefined;
+    }
+    if (m.type === 'mcast') return { group: printableName(m.groupName), pid: m.pid, nodeid: m.sourceNodeid, message: m.message };
+    if (m.type !== 'partial_mcast') return undefined;
+    const key = `${sender}/${m.pid}/${printableName(m.groupName)}`;
+    let held = this.partial.get(key);
+    if (m.partialType === PARTIAL_FIRST) {
+      held = { chunks: [], bytes: 0 };
+      this.partial.set(key, held);
+    } else if (held === undefined) {
+      // A continuation whose first piece was delivered on an earlier ring: nothing to join it to.
+      this.out.push({ type: 'log', level: 'debug', text: `CPG partial message from ${sender} pid ${m.pid} without its first piece; dropped` });
+      return undefined;
+    }
+    held.bytes += m.message.length;
+    if (held.bytes > CPG_PARTIAL_MAX) {
+      this.partial.delete(key);
+      this.out.push({ type: 'log', level: 'warning', text: `CPG message from ${sender} pid ${m.pid} exceeds ${CPG_PARTIAL_MAX} bytes; dropped` });
+      return undefined;
+    }
+    held.chunks.push(m.message.slice());
+    if (m.partialType !== PARTIAL_LAST) return undefined;
+    this.partial.delete(key);
+    const message = new Uint8Array(held.bytes);
+    let off = 0;
+    for (const c of held.chunks) {
+      message.set(c, off);
+      off += c.length;
+    }
+    return { group: printableName(m.groupName), pid: m.pid, nodeid: m.sourceNodeid, message };
   }
 
   takeOutput(): ServiceOutput[] {

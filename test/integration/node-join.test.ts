@@ -1,0 +1,119 @@
+// Issue 7, acceptance bullet 1: `totemscope node` (the TypeScript Totem engine over udpu) joins a
+// real corosync 3.1.7 ring of 3 nodes as node 4 (quorum_votes 0) and is accepted: every corosync
+// node lists 4 joined members, quorum is unchanged, and sync completes on the corosync nodes (which
+// needs this node's SERVICE_BUILD and every barrier). SIGTERM then reforms a 3-node ring.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseCpgMessageHeader, requireLabPrerequisites, sleep, withLab, type Lab } from '../lab/index.ts';
+
+const CLI = path.resolve('bin/totemscope.mjs');
+
+test('node: totemscope joins a 3-node corosync udpu ring as member 4 and leaves cleanly', { timeout: 90_000 }, async () => {
+  requireLabPrerequisites();
+  await withLab({ nodes: 3, transport: 'udpu', extraNodes: [{ id: 4, name: 'totemscope', quorumVotes: 0 }] }, async (lab: Lab) => {
+    await lab.start();
+    await lab.waitForRing();
+    const before = await Promise.all(lab.nodeIds.map((n) => lab.quorum(n)));
+    const marks = new Map(lab.nodeIds.map((n) => [n, lab.logMark(n)]));
+
+    const nodeDir = path.join(lab.dir, 'totemscope');
+    mkdirSync(nodeDir, { recursive: true });
+    const conf = path.join(nodeDir, 'corosync.conf');
+    writeFileSync(conf, lab.config);
+    const deliveries = path.join(nodeDir, 'deliveries.jsonl');
+    const argv = [process.execPath, CLI, 'node', '--config', conf, '--nodeid', '4', '--state-dir', nodeDir, '--deliveries', deliveries];
+    const procs = [lab.spawn(4, argv)];
+    const proc = procs[0]!;
+    const nodeLog = (): string => procs.map((p) => readFileSync(p.stdoutPath, 'utf8') + readFileSync(p.stderrPath, 'utf8')).join('\n--- restarted ---\n');
+    try {
+      await lab.waitForMembers(lab.nodeIds, [1, 2, 3, 4], 30_000);
+      for (const n of lab.nodeIds) {
+        const m = await lab.waitForLog(n, /A new membership \(([0-9a-f]+\.[0-9a-f]+)\) was formed\. Members joined: 4/, 20_000, marks.get(n));
+        // Sync completed after the membership change that added node 4.
+        await lab.waitForLog(n, /Completed service synchronization, ready to provide service\./, 20_000, marks.get(n)! + m.index + m[0].length);
+        assert.deepEqual(await lab.members(n), [1, 2, 3, 4], `runtime.members on node ${n}`);
+      }
+      const after = await Promise.all(lab.nodeIds.map((n) => lab.quorum(n)));
+      after.forEach((q, i) => {
+        const b = before[i]!;
+        assert.equal(q.quorate, true, 'still quorate');
+        assert.equal(q.expectedVotes, b.expectedVotes, 'expected votes unchanged');
+        assert.equal(q.totalVotes, b.totalVotes, 'total votes unchanged');
+        assert.equal(q.quorum, b.quorum, 'quorum unchanged');
+      });
+      // The node saw the same ring and completed sync itself; its ring seq was persisted.
+      const joinedRing = /A new membership \(([0-9a-f]+)\.([0-9a-f]+)\) was formed\. Members joined: 1 2 3/.exec(nodeLog());
+      assert.ok(joinedRing !== null, nodeLog());
+      assert.match(nodeLog(), /Completed service synchronization, ready to provide service\./);
+      const firstSeq = BigInt(`0x${joinedRing[2]}`);
+      assert.equal(readFileSync(path.join(nodeDir, 'ringid_4')).readBigUInt64LE(0), firstSeq, 'ring seq stored on COMMIT');
+      assert.equal(after[0]!.ringId.toLowerCase(), `${joinedRing[1]}.${joinedRing[2]}`.toLowerCase(), 'same ring id as corosync');
+
+      // CPG clients on the corosync nodes keep working with node 4 in the ring, and node 4 delivers
+      // exactly their messages in the same order.
+      const clients = await lab.cpgClients(lab.nodeIds, { count: 60, sizes: [100, [1500, 5000], 300] });
+      const cpgLogs = await Promise.all(clients.map((c) => c.wait(40_000)));
+      for (const l of cpgLogs) {
+        assert.equal(l.deliveries.length, 180, `client on node ${l.start?.nodeid} delivered all`);
+        assert.deepEqual(l.bad, []);
+        assert.deepEqual(l.errors, []);
+      }
+      const reference = cpgLogs[0]!.deliveries.map((d) => `${d.nodeid}/${d.pid}/${d.seq}/${d.size}/${d.checksum}`);
+      for (const l of cpgLogs.slice(1)) assert.deepEqual(l.deliveries.map((d) => `${d.nodeid}/${d.pid}/${d.seq}/${d.size}/${d.checksum}`), reference);
+      const nodeDelivered = async (): Promise<string[]> => {
+        const text = readFileSync(deliveries, 'utf8');
+        return text
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { group: string; head: string; size: number; nodeid: number })
+          .filter((r) => r.group === 'totemscope')
+          .map((r) => {
+            const h = parseCpgMessageHeader(Buffer.from(r.head, 'hex'));
+            assert.ok(h !== undefined, 'cpgclient header');
+            assert.equal(h.nodeid, r.nodeid);
+            assert.equal(h.size, r.size);
+            return `${h.nodeid}/${h.pid}/${h.seq}/${h.size}/${h.checksum}`;
+          });
+      };
+      for (let i = 0; i < 50 && (await nodeDelivered()).length < reference.length; i++) await sleep(100);
+      assert.deepEqual(await nodeDelivered(), reference, 'node 4 delivers the CPG clients\' messages in their order');
+
+      // SIGTERM: the leave message lets the ring reform without waiting for the token timeout.
+      const leaveMarks = new Map(lab.nodeIds.map((n) => [n, lab.logMark(n)]));
+      proc.signal('SIGTERM');
+      const exit = await proc.wait(10_000);
+      assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}\n${nodeLog()}`);
+      await lab.waitForMembers(lab.nodeIds, [1, 2, 3], 10_000);
+      for (const n of lab.nodeIds) {
+        await lab.waitForLog(n, /A new membership \([0-9a-f.]+\) was formed\. Members left: 4/, 10_000, leaveMarks.get(n));
+        assert.doesNotMatch(lab.log(n).slice(leaveMarks.get(n)), /Failed to receive the leave message/, `node ${n} got the leave`);
+      }
+
+      // Restart: it rejoins with a higher ring id. Then SIGKILL: no leave message, corosync reforms
+      // after the token timeout and reports the failure.
+      const restartMarks = new Map(lab.nodeIds.map((n) => [n, lab.logMark(n)]));
+      const again = lab.spawn(4, argv);
+      procs.push(again);
+      await lab.waitForMembers(lab.nodeIds, [1, 2, 3, 4], 30_000);
+      for (const n of lab.nodeIds) {
+        const m = await lab.waitForLog(n, /A new membership \([0-9a-f]+\.([0-9a-f]+)\) was formed\. Members joined: 4/, 20_000, restartMarks.get(n));
+        assert.ok(BigInt(`0x${m[1]}`) > firstSeq, `higher ring id after restart on node ${n}`);
+        await lab.waitForLog(n, /Completed service synchronization/, 20_000, restartMarks.get(n)! + m.index + m[0].length);
+      }
+      const killMarks = new Map(lab.nodeIds.map((n) => [n, lab.logMark(n)]));
+      again.signal('SIGKILL');
+      await again.wait(10_000);
+      await lab.waitForMembers(lab.nodeIds, [1, 2, 3], 20_000);
+      for (const n of lab.nodeIds) {
+        await lab.waitForLog(n, /Failed to receive the leave message\. failed: 4/, 10_000, killMarks.get(n));
+      }
+      const final = await Promise.all(lab.nodeIds.map((n) => lab.quorum(n)));
+      for (const q of final) assert.equal(q.quorate, true);
+    } catch (e) {
+      process.stderr.write(`--- totemscope node output ---\n${nodeLog()}\n`);
+      throw e;
+    }
+  });
+});
