@@ -12,7 +12,7 @@
  *   4352   decryption round keys, up to 60 × i32
  *   8192   IV (16 bytes), then DATA_OFFSET: ciphertext, decrypted in place (up to 64 KiB + 32)
  */
-import { Body, buildModule, instantiate, Op } from './wasmEmit.ts';
+import { Body, buildModule, instantiate, Op, type WasmMemory } from './wasmEmit.ts';
 
 const TD_OFFSET = 0;
 const INV_SBOX_OFFSET = 4096;
@@ -129,7 +129,7 @@ export interface AesKernel {
 export function loadAesKernel(td: readonly Int32Array[], invSboxTable: Uint8Array): AesKernel | undefined {
   const instance = instantiate(buildModule(PAGES, [{ name: 'decrypt', params: 2, locals: LOCALS, body: decryptKernel() }]));
   if (instance === undefined) return undefined;
-  const memory = instance.exports['memory'] as WebAssembly.Memory;
+  const memory = instance.exports['memory'] as WasmMemory;
   const words = new Int32Array(memory.buffer);
   const bytes = new Uint8Array(memory.buffer);
   td.forEach((table, i) => words.set(table, (TD_OFFSET >> 2) + 256 * i));

@@ -14,7 +14,7 @@
  *   OUTER_OFFSET      one 64-byte block: inner digest (big-endian) | 0x80 | zeros | bit length 768
  *   DATA_OFFSET       message bytes, then padding, up to 64 KiB + two blocks
  */
-import { Body, buildModule, instantiate, Op } from './wasmEmit.ts';
+import { Body, buildModule, instantiate, Op, type WasmMemory } from './wasmEmit.ts';
 
 export const STATE_OFFSET = 0;
 export const INNER_PAD_OFFSET = 32;
@@ -161,7 +161,7 @@ function load(): Sha256Kernel | undefined {
     ]),
   );
   if (instance === undefined) return undefined;
-  const memory = instance.exports['memory'] as WebAssembly.Memory;
+  const memory = instance.exports['memory'] as WasmMemory;
   const blocks = instance.exports['blocks'] as (state: number, data: number, count: number) => void;
   const hmac = instance.exports['hmac'] as (len: number) => void;
   const bytes = new Uint8Array(memory.buffer);

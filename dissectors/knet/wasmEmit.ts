@@ -201,11 +201,24 @@ export function buildModule(pages: number, functions: readonly FunctionDef[]): U
   return Uint8Array.from(out);
 }
 
+/** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+export interface WasmInstance {
+  readonly exports: Readonly<Record<string, unknown>>;
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => WasmInstance;
+}
+
 /** Instantiates synchronously (the modules are a few KiB); undefined where WebAssembly is unavailable. */
-export function instantiate(bytes: Uint8Array): WebAssembly.Instance | undefined {
-  if (typeof WebAssembly === 'undefined') return undefined;
+export function instantiate(bytes: Uint8Array): WasmInstance | undefined {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (api === undefined) return undefined;
   try {
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    return new api.Instance(new api.Module(bytes), {});
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { knetBench } from './knet.ts';
 import { replicateCapture } from './replicate.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   lines.push(row('totemscope analyze --json', kill.frames, analyze));
   if (analyze.status !== 0) lines.push(analyze.stderr);
 
+  lines.push(...(await knetBench()));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,8 +1,11 @@
 /** knet crypto: real aes256/sha256 and hash-only captures, every cipher × hash, wrong/no key, key rotation. */
 import assert from 'node:assert/strict';
-import { randomBytes, createCipheriv, createHmac } from 'node:crypto';
+import { randomBytes, createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { AesCbcDecryptor } from '../../dissectors/knet/aes.ts';
+import { HmacSha256 } from '../../dissectors/knet/sha256.ts';
 import { WireError } from '../../dissectors/errors.ts';
 import { KnetCrypto, type KnetCipher, type KnetHash } from '../../dissectors/knet/crypto.ts';
 import { KnetDecoder } from '../../dissectors/knet/decoder.ts';
@@ -181,6 +184,114 @@ test('in-house HMAC-SHA256 matches node:crypto for every length around block bou
     for (const n of [1397, 1500, 65000]) {
       const data = new Uint8Array(randomBytes(n));
       assert.deepEqual(Buffer.from(h.digest(data)), createHmac('sha256', k).update(data).digest(), `len ${n}`);
+    }
+  }
+});
+
+test('the WebAssembly kernels are in use (a failed self-check would silently fall back to JavaScript)', () => {
+  assert.equal(new HmacSha256(key, (x) => createHash('sha256').update(x).digest()).usesWasm, true);
+  assert.equal(new AesCbcDecryptor(key.subarray(0, 32)).usesWasm, true);
+});
+
+test('AES-CBC decryption (WebAssembly and JavaScript) matches node:crypto for every key size', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(16, 24, 32),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.integer({ min: 0, max: 100 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.boolean(),
+      (keyLen, keyBytes, iv, blocks, skew, adjacentIv) => {
+        const aesKey = keyBytes.subarray(0, keyLen);
+        const ciphertext = new Uint8Array(randomBytes(blocks * 16));
+        // The IV right before the ciphertext (the knet layout) or elsewhere, at odd offsets.
+        const src = new Uint8Array(skew + 16 + ciphertext.length + 16);
+        const srcOff = skew + 16;
+        src.set(ciphertext, srcOff);
+        const ivOff = adjacentIv ? skew : srcOff + ciphertext.length;
+        src.set(iv, ivOff);
+        const d = createDecipheriv(`aes-${keyLen * 8}-cbc`, aesKey, iv);
+        d.setAutoPadding(false);
+        const expected = Buffer.concat([d.update(ciphertext), d.final()]);
+        for (const wasm of [true, false]) {
+          const out = new Uint8Array(ciphertext.length + 3);
+          new AesCbcDecryptor(aesKey, { wasm }).decryptCbc(src, srcOff, ciphertext.length, ivOff, out, 3);
+          assert.deepEqual(Buffer.from(out.subarray(3)), expected, `wasm=${wasm}`);
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('HMAC-SHA256 (WebAssembly, JavaScript, native inner hash) matches node:crypto on random keys and lengths', () => {
+  const keyHash = (x: Uint8Array): Uint8Array => createHash('sha256').update(x).digest();
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 1, maxLength: 300 }),
+      fc.integer({ min: 0, max: 1600 }),
+      fc.integer({ min: 0, max: 5 }),
+      (hmacKey, len, skew) => {
+        const data = new Uint8Array(randomBytes(skew + len + 40)).subarray(skew);
+        const ref = createHmac('sha256', hmacKey).update(data.subarray(0, len)).digest();
+        for (const opts of [{}, { native: false }, { wasm: false, native: false }, { wasm: false }]) {
+          const h = new HmacSha256(hmacKey, keyHash, opts);
+          assert.deepEqual(Buffer.from(h.digest(data, len)), ref, JSON.stringify(opts));
+          assert.ok(h.verify(data, len, ref));
+          const bad = Buffer.from(ref);
+          bad[len % 32] = bad[len % 32]! ^ 1;
+          assert.ok(!h.verify(data, len, bad));
+          assert.ok(!h.verify(data, len, ref.subarray(0, 31)));
+        }
+      },
+    ),
+    { numRuns: 120 },
+  );
+});
+
+test('two keys alternate through the shared kernels without mixing their pads or round keys', () => {
+  const key2 = new Uint8Array(randomBytes(256));
+  const c = new KnetCrypto({ keys: [key, key2], cipher: 'aes256', hash: 'sha256' });
+  const big = plain.filter((p) => p.payload.length >= 300).slice(0, 4).map((p) => p.payload);
+  for (let i = 0; i < 8; i++) {
+    for (const pk of [sample[1]!, sample[2]!, ...big]) {
+      const k = i % 2 === 0 ? key : key2;
+      const r = c.open(sealKnet(pk, k, 'aes256', 'sha256'));
+      assert.ok(!(r instanceof WireError), String(r));
+      assert.equal(r.crypto.keyIndex, i % 2);
+      assert.deepEqual(Buffer.from(r.packet), Buffer.from(pk));
+    }
+  }
+});
+
+test('decrypted packets stay intact while later packets are opened (no reused output buffer)', () => {
+  const c = new KnetCrypto({ keys: [key] });
+  const views: Uint8Array[] = [];
+  const copies: Buffer[] = [];
+  // Several passes: more plaintext than one output slab holds.
+  for (let pass = 0; pass < 4; pass++) {
+    for (const p of readUdpCapture('knet-aes256.pcap')) {
+      const r = c.open(p.payload);
+      assert.ok(!(r instanceof WireError));
+      views.push(r.packet);
+      copies.push(Buffer.from(r.packet));
+    }
+  }
+  views.forEach((v, i) => assert.ok(Buffer.from(v).equals(copies[i]!), `packet ${i} changed`));
+});
+
+test('long packets (native AES and inner hash) and short ones decode alike for every AES key size', () => {
+  const long = plain.filter((p) => p.payload.length >= 256).slice(0, 6).map((p) => p.payload);
+  assert.ok(long.some((p) => p.length >= 1000));
+  for (const cipher of ['aes128', 'aes192', 'aes256'] as const) {
+    for (const hash of ['sha256', 'sha1'] as const) {
+      const c = new KnetCrypto({ keys: [key], cipher, hash });
+      for (const pk of [...long, sample[0]!, sample[3]!]) {
+        const r = c.open(sealKnet(pk, key, cipher, hash));
+        assert.ok(!(r instanceof WireError), `${cipher}/${hash}: ${String(r)}`);
+        assert.deepEqual(Buffer.from(r.packet), Buffer.from(pk));
+      }
     }
   }
 });
