@@ -36,6 +36,9 @@ function assertRingsMatchLogs(report: AnalysisReport, lab: Lab, nodes: readonly 
     for (const r of loggedRings(lab.parsedLog(n))) {
       if (r.time < since) continue;
       const m = report.memberships.find((x) => x.ring_id === r.ringId);
+      // A ring of one may never reach the wire (its token loops on the host; its few mcasts can
+      // precede the capture's view of it), so it is checked only when the capture shows it.
+      if (m === undefined && r.members.length === 1) continue;
       assert.ok(m, `node ${n} logged ring ${r.ringId} [${r.members.join(' ')}]; analyze has ${report.memberships.map((x) => `${x.ring_id}[${x.members.join(' ')}]`).join(' ')}`);
       assert.deepEqual([...m.members], r.members, `members of ${r.ringId} (node ${n}'s log)`);
       checked++;
