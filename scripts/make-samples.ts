@@ -64,6 +64,27 @@ interface SampleSpec {
 
 const SMALL_MIXED_SIZES: CpgClientOptions['sizes'] = [64, 512, 1409, [1411, 3000], 200, [1500, 6000], 10_000, [100, 1400]];
 
+/**
+ * The common run: nodes 1..3 join one by one, a CPG client on every node sends `count` messages
+ * (waiting for all three in the group), every client delivers all of them, then the nodes leave.
+ */
+function cpgLoadScenario(o: { readonly count: number; readonly sizes: NonNullable<CpgClientOptions['sizes']>; readonly pattern?: 'text' }): (run: Run) => Promise<void> {
+  return async (run) => {
+    const total = o.count * 3;
+    await run.startStaggered([1, 2, 3]);
+    run.mark(`CPG clients start (${o.count} messages each, once all 3 joined the group)`);
+    const clients = await Promise.all(
+      run.lab.nodeIds.map((n) =>
+        run.cpgClient(n, { count: o.count, sizes: o.sizes, seed: n, waitMembers: 3, expect: total, ...(o.pattern !== undefined ? { pattern: o.pattern } : {}) }),
+      ),
+    );
+    await Promise.all(clients.map((c) => c.wait(60_000)));
+    run.mark(`all CPG clients delivered ${total} messages and exited`);
+    await sleep(1000);
+    await run.stopAll([3, 2, 1]);
+  };
+}
+
 const SAMPLES: readonly SampleSpec[] = [
   {
     name: 'udpu-idle',
@@ -87,19 +108,7 @@ const SAMPLES: readonly SampleSpec[] = [
       'many bigger than one udpu mcast, which carries at most 1410 bytes of totempg data, so totempg fragments them) ' +
       'flat out, and logs every delivered message. All three clients deliver the same 72 messages in the same order.',
     options: { nodes: 3, transport: 'udpu' },
-    scenario: async (run) => {
-      await run.startStaggered([1, 2, 3]);
-      run.mark('CPG clients start (24 messages each, flat out, once all 3 joined the group)');
-      const clients = await Promise.all(
-        run.lab.nodeIds.map((n) =>
-          run.cpgClient(n, { count: 24, sizes: SMALL_MIXED_SIZES, seed: n, waitMembers: 3, expect: 72 }),
-        ),
-      );
-      await Promise.all(clients.map((c) => c.wait(60_000)));
-      run.mark('all CPG clients delivered 72 messages and exited');
-      await sleep(1000);
-      await run.stopAll([3, 2, 1]);
-    },
+    scenario: cpgLoadScenario({ count: 24, sizes: SMALL_MIXED_SIZES }),
   },
   {
     name: 'udpu-kill-restart',
@@ -143,17 +152,7 @@ const SAMPLES: readonly SampleSpec[] = [
       'merge-detect and leave messages go to the multicast group. Three nodes join one by one, CPG clients send 20 ' +
       'messages each (100 B to 3 KB), then the nodes leave.',
     options: { nodes: 3, transport: 'udp', mcastAddr: ['239.192.0.1'] },
-    scenario: async (run) => {
-      await run.startStaggered([1, 2, 3]);
-      run.mark('CPG clients start (20 messages each)');
-      const clients = await Promise.all(
-        run.lab.nodeIds.map((n) => run.cpgClient(n, { count: 20, sizes: [100, 1500, 3000, 400], seed: n, waitMembers: 3, expect: 60 })),
-      );
-      await Promise.all(clients.map((c) => c.wait(60_000)));
-      run.mark('all CPG clients delivered 60 messages and exited');
-      await sleep(1000);
-      await run.stopAll([3, 2, 1]);
-    },
+    scenario: cpgLoadScenario({ count: 20, sizes: [100, 1500, 3000, 400] }),
   },
   {
     name: 'knet-plain',
@@ -163,17 +162,7 @@ const SAMPLES: readonly SampleSpec[] = [
       'peer with the same knet seq, CPG messages up to 6 KB that knet fragments. Nodes join one by one, CPG ' +
       'clients send 12 messages each, then the nodes leave.',
     options: { nodes: 3, transport: 'knet' },
-    scenario: async (run) => {
-      await run.startStaggered([1, 2, 3]);
-      run.mark('CPG clients start (12 messages each)');
-      const clients = await Promise.all(
-        run.lab.nodeIds.map((n) => run.cpgClient(n, { count: 12, sizes: [200, [1500, 6000]], seed: n, waitMembers: 3, expect: 36 })),
-      );
-      await Promise.all(clients.map((c) => c.wait(60_000)));
-      run.mark('all CPG clients delivered 36 messages and exited');
-      await sleep(1000);
-      await run.stopAll([3, 2, 1]);
-    },
+    scenario: cpgLoadScenario({ count: 12, sizes: [200, [1500, 6000]] }),
   },
   {
     name: 'knet-aes256',
@@ -182,17 +171,7 @@ const SAMPLES: readonly SampleSpec[] = [
       'Transport knet with crypto_cipher aes256 and crypto_hash sha256: every knet packet is salt + AES-256-CBC + ' +
       'HMAC-SHA256. The authkey (`authkey`, a throw-away test key) decrypts it: `totemscope read -k authkey capture.pcap`.',
     options: { nodes: 3, transport: 'knet', crypto: { cipher: 'aes256', hash: 'sha256' } },
-    scenario: async (run) => {
-      await run.startStaggered([1, 2, 3]);
-      run.mark('CPG clients start (10 messages each)');
-      const clients = await Promise.all(
-        run.lab.nodeIds.map((n) => run.cpgClient(n, { count: 10, sizes: [300, [1500, 4000]], seed: n, waitMembers: 3, expect: 30 })),
-      );
-      await Promise.all(clients.map((c) => c.wait(60_000)));
-      run.mark('all CPG clients delivered 30 messages and exited');
-      await sleep(1000);
-      await run.stopAll([3, 2, 1]);
-    },
+    scenario: cpgLoadScenario({ count: 10, sizes: [300, [1500, 4000]] }),
   },
   {
     name: 'knet-zstd',
@@ -201,19 +180,7 @@ const SAMPLES: readonly SampleSpec[] = [
       'Transport knet with knet_compression_model zstd and knet_compression_threshold 50: DATA payloads above ' +
       '50 bytes are zstd frames (knet.data.compress = 7). CPG clients send text-like messages, which compress well.',
     options: { nodes: 3, transport: 'knet', compression: { model: 'zstd', threshold: 50 } },
-    scenario: async (run) => {
-      await run.startStaggered([1, 2, 3]);
-      run.mark('CPG clients start (12 text messages each)');
-      const clients = await Promise.all(
-        run.lab.nodeIds.map((n) =>
-          run.cpgClient(n, { count: 12, sizes: [200, [1000, 5000]], seed: n, pattern: 'text', waitMembers: 3, expect: 36 }),
-        ),
-      );
-      await Promise.all(clients.map((c) => c.wait(60_000)));
-      run.mark('all CPG clients delivered 36 messages and exited');
-      await sleep(1000);
-      await run.stopAll([3, 2, 1]);
-    },
+    scenario: cpgLoadScenario({ count: 12, sizes: [200, [1000, 5000]], pattern: 'text' }),
   },
   {
     name: 'knet-2links',
