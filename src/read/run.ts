@@ -4,7 +4,7 @@
  * (--json), or only the closing statistics (--stats). A display filter (-Y) selects frames.
  */
 import type { Writable } from 'node:stream';
-import { CaptureReader, isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
+import { isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
 import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
 import { FramePipeline } from '../decode/pipeline.ts';
@@ -26,7 +26,7 @@ import {
   type DeliveryEvent,
 } from '../deliver/index.ts';
 import { frameTree, frameSummary } from './frameView.ts';
-import { captureChunks } from '../sources/chunks.ts';
+import { readCaptureFile } from '../sources/captureFile.ts';
 import { LineWriter } from './output.ts';
 import { renderStats, statsJson } from './statsView.ts';
 
@@ -65,7 +65,6 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
     ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
     ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
   });
-  const reader = new CaptureReader();
   let shown = 0;
   let firstTime: { sec: number; nsec: number } | undefined;
   let stop = false;
@@ -124,12 +123,14 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
 
   let problem: string | undefined;
   try {
-    for await (const chunk of captureChunks(cfg.path)) {
-      reader.push(chunk, onRecord);
-      await out.flush();
-      if (stop || out.isClosed) break;
-    }
-    if (!stop && !out.isClosed) reader.end();
+    // Output is written as it goes, so nothing keeps views into a chunk: one reused read buffer.
+    await readCaptureFile(cfg.path, onRecord, {
+      reuseBuffer: true,
+      afterChunk: async () => {
+        await out.flush();
+        return !(stop || out.isClosed);
+      },
+    });
   } catch (e) {
     if (isCaptureFormatError(e)) problem = e.message;
     else if (e instanceof Error && 'code' in e) problem = `${cfg.path}: ${e.message}`;

@@ -1,24 +1,32 @@
 /**
- * Byte sources for the capture reader.
+ * Byte sources for the capture reader: a regular file, or standard input (`-`).
  *
- * `fileChunks` reads a regular file into ONE reused buffer: no 1 MiB allocation per chunk and so
- * far less garbage-collector work on big captures (memory stays flat whatever the file size).
- * The price: a chunk's bytes are overwritten by the next read, so a consumer must not keep views
- * into a record past its callback (the reader's documented contract; copy what you keep).
- * Standard input and pipes go through the stream, whose chunks are fresh memory each time.
+ * With `reuseBuffer` a file is read into ONE buffer: no 1 MiB allocation per chunk, so far less
+ * garbage-collector work on big captures. The price: a chunk's bytes are overwritten by the next
+ * read, so nothing may keep a view into a record past its callback (the reader's documented
+ * contract). Consumers that keep decoded values holding views (the analyzer keeps messages) read
+ * with fresh chunks instead. Standard input always yields fresh memory.
  */
 import { open } from 'node:fs/promises';
 
 export const CHUNK_SIZE = 1 << 20;
 
-export async function* fileChunks(path: string, chunkSize = CHUNK_SIZE): AsyncGenerator<Uint8Array> {
+export interface ChunkOptions {
+  /** Read every chunk into the same buffer (see above). Default false. */
+  readonly reuseBuffer?: boolean;
+  readonly chunkSize?: number;
+}
+
+export async function* fileChunks(path: string, opts: ChunkOptions = {}): AsyncGenerator<Uint8Array> {
+  const size = opts.chunkSize ?? CHUNK_SIZE;
   const fh = await open(path, 'r');
   try {
-    const buf = new Uint8Array(chunkSize);
+    let buf = new Uint8Array(size);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+      const { bytesRead } = await fh.read(buf, 0, size, null);
       if (bytesRead === 0) return;
       yield buf.subarray(0, bytesRead);
+      if (opts.reuseBuffer !== true) buf = new Uint8Array(size);
     }
   } finally {
     await fh.close();
@@ -31,6 +39,6 @@ export async function* stdinChunks(): AsyncGenerator<Uint8Array> {
 }
 
 /** `-` is standard input. */
-export function captureChunks(path: string): AsyncGenerator<Uint8Array> {
-  return path === '-' ? stdinChunks() : fileChunks(path);
+export function captureChunks(path: string, opts: ChunkOptions = {}): AsyncGenerator<Uint8Array> {
+  return path === '-' ? stdinChunks() : fileChunks(path, opts);
 }
