@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/totemscope.mjs',
+  // The CLI, and the worker that decodes one shard of a big capture (src/read/shards.ts).
+  entryPoints: { totemscope: 'src/cli/main.ts', shardWorker: 'src/read/shardWorker.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

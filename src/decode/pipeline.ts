@@ -72,6 +72,11 @@ export class FramePipeline {
     this.knetOptions = opts.knet ?? {};
   }
 
+  /** IP datagrams waiting for more fragments (cross-frame state: zero means none). */
+  get reassemblyInFlight(): number {
+    return this.net.inFlight;
+  }
+
   /** The knet layer's own counters (reassembly, duplicates, crypto), once knet traffic was seen. */
   get knet(): KnetDecoder | undefined {
     return this.knetDecoder;

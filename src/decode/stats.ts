@@ -41,6 +41,18 @@ function statusIndex(s: FrameStatus): number {
 /** Message type names by totemsrp type number, the hot path's most frequent key. */
 const TOTEM_TYPE_NAMES = ['orf_token', 'mcast', 'memb_merge_detect', 'memb_join', 'memb_commit_token', 'token_hold_cancel'] as const;
 
+/** Every counter of a `PipelineStats` as plain data (structured-clone safe): what a worker sends back. */
+export interface PipelineStatsSnapshot {
+  readonly frames: number;
+  readonly bytes: number;
+  readonly statusCounts: readonly number[];
+  readonly totemTypeCounts: readonly number[];
+  readonly transportCounts: readonly number[];
+  readonly typeCounts: ReadonlyArray<readonly [string, readonly number[]]>;
+  readonly errorsByCode: ReadonlyArray<readonly [string, number]>;
+  readonly ignoredByReason: ReadonlyArray<readonly [string, number]>;
+}
+
 export class PipelineStats {
   frames = 0;
   bytes = 0;
@@ -116,4 +128,43 @@ export class PipelineStats {
     }
     return m;
   }
+
+  snapshot(): PipelineStatsSnapshot {
+    return {
+      frames: this.frames,
+      bytes: this.bytes,
+      statusCounts: [...this.statusCounts],
+      totemTypeCounts: [...this.totemTypeCounts],
+      transportCounts: [...this.transportCounts],
+      typeCounts: [...this.typeCounts].map(([k, row]) => [k, [...row]] as const),
+      errorsByCode: [...this.errorsByCode],
+      ignoredByReason: [...this.ignoredByReason],
+    };
+  }
+
+  /**
+   * Adds another run's counts. Adding the shards of a file in file order gives the same figures,
+   * and the same first-seen key order, as one pass over the whole file.
+   */
+  add(s: PipelineStatsSnapshot): void {
+    this.frames += s.frames;
+    this.bytes += s.bytes;
+    addInto(this.statusCounts, s.statusCounts);
+    addInto(this.totemTypeCounts, s.totemTypeCounts);
+    addInto(this.transportCounts, s.transportCounts);
+    for (const [name, row] of s.typeCounts) {
+      let mine = this.typeCounts.get(name);
+      if (mine === undefined) {
+        mine = new Float64Array(TRANSPORTS.length);
+        this.typeCounts.set(name, mine);
+      }
+      addInto(mine, row);
+    }
+    for (const [code, n] of s.errorsByCode) this.errorsByCode.set(code, (this.errorsByCode.get(code) ?? 0) + n);
+    for (const [reason, n] of s.ignoredByReason) this.ignoredByReason.set(reason, (this.ignoredByReason.get(reason) ?? 0) + n);
+  }
+}
+
+function addInto(target: Float64Array, more: readonly number[]): void {
+  for (let i = 0; i < target.length; i++) target[i]! += more[i] ?? 0;
 }

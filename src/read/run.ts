@@ -28,6 +28,8 @@ import {
 import { frameTree, frameSummary } from './frameView.ts';
 import { readCaptureFile } from '../sources/captureFile.ts';
 import { LineWriter } from './output.ts';
+import { readStatsSharded } from './shards.ts';
+import type { PipelineStats } from '../decode/stats.ts';
 import { renderStats, statsJson } from './statsView.ts';
 
 export type ReadMode = 'summary' | 'verbose' | 'json' | 'stats' | 'deliver';
@@ -47,6 +49,13 @@ export interface ReadConfig {
   readonly payloadBytes?: number;
   /** Also show frames that are not corosync traffic (ARP, other UDP ports, ...). */
   readonly all: boolean;
+  /**
+   * With mode 'stats' on a regular file: decode shards of a big capture in this many threads
+   * (src/read/shards.ts; the figures are those of one pass or it reads in one pass). Default 1.
+   */
+  readonly threads?: number;
+  /** Say on stderr why a multi-threaded read fell back to one pass. */
+  readonly explainThreads?: boolean;
 }
 
 export interface ReadResult {
@@ -60,6 +69,15 @@ export interface ReadResult {
 }
 
 export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writable): Promise<ReadResult> {
+  if (cfg.mode === 'stats' && cfg.count === undefined && (cfg.threads ?? 1) > 1) {
+    const sharded = await readStatsSharded(cfg.path, {
+      threads: cfg.threads ?? 1,
+      ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
+      ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
+    });
+    if (sharded.stats !== undefined) return finishStats(cfg, sharded.stats, stdout, stderr);
+    if (cfg.explainThreads === true) stderr.write(`totemscope: reading in one pass: ${sharded.reason}\n`);
+  }
   const out = new LineWriter(stdout);
   const pipeline = new FramePipeline({
     ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
@@ -149,13 +167,27 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
     stderr.write(`totemscope: ${problem}\n`);
     stderr.write(`totemscope: ${pipeline.stats.frames} frames were read before the error\n`);
   }
+  const undecryptable = warnUndecryptable(pipeline.stats, stderr);
+  const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: shown };
+  return problem === undefined ? base : { ...base, problem };
+}
+
+/** The closing table of a multi-threaded --stats read (which only succeeds on a complete file). */
+async function finishStats(cfg: ReadConfig, stats: PipelineStats, stdout: Writable, stderr: Writable): Promise<ReadResult> {
+  const out = new LineWriter(stdout);
+  if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(stats)));
+  else for (const l of renderStats(stats)) out.line(l);
+  await out.flush();
+  return { complete: true, undecryptable: warnUndecryptable(stats, stderr), framesRead: stats.frames, framesShown: 0 };
+}
+
+function warnUndecryptable(stats: PipelineStats, stderr: Writable): number {
   let undecryptable = 0;
-  for (const [code, n] of pipeline.stats.errorsByCode) if (code.startsWith('knet.crypto.')) undecryptable += n;
+  for (const [code, n] of stats.errorsByCode) if (code.startsWith('knet.crypto.')) undecryptable += n;
   if (undecryptable > 0) {
     stderr.write(`totemscope: ${undecryptable} encrypted knet frames could not be decrypted (see knet.crypto.* in --stats); give the cluster's authkey with --key\n`);
   }
-  const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: shown };
-  return problem === undefined ? base : { ...base, problem };
+  return undecryptable;
 }
 
 /** One flat JSON object: dotted catalog names; a field seen several times becomes an array. */

@@ -5,6 +5,7 @@ import { isKnownField } from '../../catalog.ts';
 import { parsePortRange } from '../../decode/ports.ts';
 import { compileFilter, FilterSyntaxError, type DisplayFilter } from '../../filter/displayFilter.ts';
 import { runRead, type ReadConfig } from '../../read/run.ts';
+import { defaultThreads } from '../../read/shards.ts';
 
 /** Exit statuses: 0 read to the end; 1 truncated/corrupt capture; 2 usage; 3 knet traffic that could not be decrypted. */
 const EXIT_UNREADABLE = 1;
@@ -48,6 +49,9 @@ export function register(program: Command): void {
     .addOption(new Option('-c, --count <n>', 'stop after reading N frames').argParser(positiveInt))
     .option('-Y, --filter <expr>', "display filter over catalog fields, e.g. 'corosync_totemsrp.orf_token.rtr_list_entries > 0'")
     .option('--stats', 'no per-frame output: a closing table of frames by transport and type, errors by code')
+    .addOption(
+      new Option('--threads <n>', 'with --stats on a capture file: decode shards of a big file in N threads (default: the cores, at most 4; 1: one pass)').argParser(positiveInt),
+    )
     .option('--all', 'also list frames that are not corosync traffic')
     .option('--deliver', 'one line per assembled application message in agreed order, as a CPG client received it (--json: one object each)')
     .addOption(new Option('--payload-bytes <n>', 'with --deliver --json: body bytes shown as hex').argParser(nonNegativeInt).default(64))
@@ -83,6 +87,8 @@ export function register(program: Command): void {
           ...(opts.cipher !== undefined ? { cipher: opts.cipher } : {}),
           ...(opts.hash !== undefined ? { hash: opts.hash } : {}),
         },
+        threads: opts.threads ?? defaultThreads(),
+        explainThreads: opts.threads !== undefined,
         ...(opts.count !== undefined ? { count: opts.count } : {}),
         ...(filter !== undefined ? { filter } : {}),
       };

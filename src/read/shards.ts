@@ -1,0 +1,137 @@
+/**
+ * `read --stats` over several threads: a big capture file is cut into shards at record boundaries,
+ * the first shard is decoded here and the others in worker threads, and the counts are added in
+ * file order.
+ *
+ * The sum is exactly what one pass gives, or it is not used: the caller then reads the file in one
+ * pass (`readStatsSharded` resolves with `undefined` and a reason). Accepted only when
+ *  - every boundary found by the resync heuristic is confirmed: the shard before it ended exactly
+ *    there;
+ *  - no decoder state crossed a boundary: the shard before it left no IP datagram waiting for
+ *    fragments, and no shard saw knet (whose duplicate and reassembly windows span frames);
+ *  - no shard hit a malformed or truncated record (the single pass reports those, with offsets);
+ *  - pcapng: no section or interface block appeared after the first packet.
+ * Each shard starts from fresh decoders, so with no state at a boundary it decodes exactly as the
+ * single pass would from that record on.
+ */
+import { availableParallelism } from 'node:os';
+import { open, stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { captureLayout, findRecordBoundary, type CaptureLayout } from '../../dissectors/capture/resync.ts';
+import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
+import type { PortRange } from '../decode/ports.ts';
+import { PipelineStats } from '../decode/stats.ts';
+import { runShard, type ShardResult, type ShardSpec } from './shard.ts';
+
+/** Below this many bytes per shard, threads cost more than they save. */
+export const DEFAULT_MIN_SHARD_BYTES = 32 << 20;
+/** Bytes read at a cut point to find a record boundary (many records at any snap length). */
+const RESYNC_WINDOW = 1 << 20;
+const HEAD_BYTES = 1 << 20;
+
+export interface ShardedReadOptions {
+  readonly threads: number;
+  readonly minShardBytes?: number;
+  readonly ports?: PortRange;
+  readonly knet?: KnetCryptoOptions;
+}
+
+export type ShardedOutcome =
+  | { readonly stats: PipelineStats; readonly shards: number }
+  | { readonly stats: undefined; readonly reason: string };
+
+/** Threads to use when the user did not say: the machine's cores, at most 4. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+export async function readStatsSharded(path: string, opts: ShardedReadOptions): Promise<ShardedOutcome> {
+  const no = (reason: string): ShardedOutcome => ({ stats: undefined, reason });
+  if (path === '-') return no('standard input is read in one pass');
+  const st = await stat(path).catch(() => undefined);
+  if (st === undefined || !st.isFile()) return no('not a regular file');
+  const size = st.size;
+  const minShard = opts.minShardBytes ?? DEFAULT_MIN_SHARD_BYTES;
+  const count = Math.min(Math.max(1, Math.floor(opts.threads)), Math.floor(size / minShard));
+  if (count < 2) return no(`${count < 1 ? 'file' : 'file or thread count'} too small for shards`);
+
+  const head = await readAt(path, 0, HEAD_BYTES);
+  const layout = captureLayout(head);
+  if (layout === undefined) return no('capture header not recognised, or longer than the look-ahead');
+  const header = head.slice(0, layout.headerLength);
+  const starts = [layout.headerLength];
+  for (let k = 1; k < count; k++) {
+    const target = Math.floor((size * k) / count);
+    const b = findRecordBoundary(layout, await readAt(path, target, RESYNC_WINDOW), target, size);
+    if (b < 0 || b <= starts[starts.length - 1]!) return no(`no record boundary found near offset ${target}`);
+    starts.push(b);
+  }
+  const specs: ShardSpec[] = starts.map((start, k) => ({
+    path,
+    header,
+    start,
+    end: k + 1 < starts.length ? starts[k + 1]! : size,
+    ...(opts.ports !== undefined ? { ports: opts.ports } : {}),
+    ...(opts.knet !== undefined ? { knet: opts.knet } : {}),
+  }));
+  let results: ShardResult[];
+  try {
+    results = await Promise.all([runShard(specs[0]!), ...specs.slice(1).map(inWorker)]);
+  } catch (e) {
+    return no(`a shard failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const why = checkShards(layout, specs, results, size);
+  if (why !== undefined) return no(why);
+  const stats = new PipelineStats();
+  for (const r of results) stats.add(r.stats);
+  return { stats, shards: results.length };
+}
+
+/** Why the shards' sum would differ from one pass, or undefined when it is exact. */
+export function checkShards(layout: CaptureLayout, specs: readonly ShardSpec[], results: readonly ShardResult[], fileSize: number): string | undefined {
+  for (let k = 0; k < results.length; k++) {
+    const r = results[k]!;
+    if (r.problem !== undefined) return `shard ${k}: ${r.problem}`;
+    if (r.sawKnet) return `shard ${k} saw knet traffic`;
+    if (r.endOffset !== specs[k]!.end) return `shard ${k} ended at ${r.endOffset}, not at the boundary ${specs[k]!.end}`;
+    if (k + 1 < results.length && !r.clean) return `shard ${k} left IP fragments waiting at its end`;
+    if (layout.format === 'pcapng' && (r.sections !== 1 || r.interfaces !== layout.interfaces)) return `shard ${k}: section or interface blocks after the first packet`;
+  }
+  return results[results.length - 1]!.endOffset === fileSize ? undefined : 'the last shard did not reach the end of the file';
+}
+
+async function readAt(path: string, position: number, length: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function inWorker(spec: ShardSpec): Promise<ShardResult> {
+  return new Promise((resolve, reject) => {
+    const w = startWorker(spec);
+    w.once('message', (m: { ok: true; result: ShardResult } | { ok: false; error: string }) => {
+      if (m.ok) resolve(m.result);
+      else reject(new Error(m.error));
+      void w.terminate();
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`shard worker exited with code ${code}`)));
+  });
+}
+
+/**
+ * From the bundle (dist/totemscope.mjs) the worker is dist/shardWorker.mjs; from the TypeScript
+ * sources it is shardWorker.ts, loaded through tsx's loader like the CLI itself (a worker does not
+ * inherit the loader the main thread registered).
+ */
+function startWorker(spec: ShardSpec): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shardWorker.mjs', import.meta.url), { workerData: spec });
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./shardWorker.ts', import.meta.url).href);
+  return new Worker(`import(${api}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData: spec });
+}
