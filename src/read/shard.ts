@@ -4,13 +4,12 @@
  * worker (src/read/shardWorker.ts); src/read/shards.ts plans the shards and checks that their sum
  * is exactly what one pass over the file would give.
  */
-import { open } from 'node:fs/promises';
 import { CaptureReader, isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
 import { FramePipeline } from '../decode/pipeline.ts';
 import type { PortRange } from '../decode/ports.ts';
 import type { PipelineStatsSnapshot } from '../decode/stats.ts';
-import { CHUNK_SIZE } from '../sources/chunks.ts';
+import { fileChunks } from '../sources/chunks.ts';
 
 export interface ShardSpec {
   readonly path: string;
@@ -57,27 +56,21 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
     pipeline.decode(rec);
   };
   let problem: string | undefined;
-  const fh = await open(spec.path, 'r');
   try {
     reader.push(spec.header, onRecord);
-    const buf = new Uint8Array(CHUNK_SIZE);
     let position = spec.start;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, position);
-      if (bytesRead === 0) {
-        reader.end();
-        endOffset = position;
-        break;
-      }
-      position += bytesRead;
-      reader.push(buf.subarray(0, bytesRead), onRecord);
+    for await (const chunk of fileChunks(spec.path, { start: spec.start, reuseBuffer: true })) {
+      position += chunk.length;
+      reader.push(chunk, onRecord);
       if (endOffset >= 0) break;
+    }
+    if (endOffset < 0) {
+      reader.end();
+      endOffset = position;
     }
   } catch (e) {
     if (isCaptureFormatError(e) || (e instanceof Error && 'code' in e)) problem = e.message;
     else throw e;
-  } finally {
-    await fh.close();
   }
   const summary = reader.summary();
   const result = {
