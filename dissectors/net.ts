@@ -229,7 +229,7 @@ export class NetDecoder {
     }
     const ulen = udpCheck(b, payloadStart, h.end);
     if (typeof ulen !== 'number') return ulen.rebase(-start);
-    return { kind: 'udp', datagram: new FrameDatagram(4, b, start, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl) };
+    return new FrameDatagram(4, b, start, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl);
   }
 
   private ipv6(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult {
@@ -269,7 +269,7 @@ export class NetDecoder {
     const p = h.offset;
     const ulen = udpCheck(b, p, h.end);
     if (typeof ulen !== 'number') return ulen.rebase(-start);
-    return { kind: 'udp', datagram: new FrameDatagram(6, b, start, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit) };
+    return new FrameDatagram(6, b, start, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit);
   }
 
   /**
@@ -312,9 +312,11 @@ export class NetDecoder {
 
 /**
  * A datagram decoded in place: the addresses are views made on first access (most consumers only
- * need ports, the payload and the printable address), everything else is read once.
+ * need ports, the payload and the printable address), everything else is read once. It is also its
+ * own `{ kind: 'udp', datagram }` result: one object per frame instead of two.
  */
 class FrameDatagram implements UdpDatagram {
+  readonly kind = 'udp';
   readonly srcPort: number;
   readonly dstPort: number;
   readonly payload: Uint8Array;
@@ -339,6 +341,10 @@ class FrameDatagram implements UdpDatagram {
     this.dstPort = (b[udpOffset + 2]! << 8) | b[udpOffset + 3]!;
     this.payloadOffset = udpOffset + UDP_HEADER_LEN - frameStart;
     this.payload = b.subarray(udpOffset + UDP_HEADER_LEN, udpOffset + udpLength);
+  }
+
+  get datagram(): UdpDatagram {
+    return this;
   }
 
   get src(): Uint8Array {

@@ -40,6 +40,7 @@ export const RETRANSMIT_ENTRIES_MAX = 30;
 export const ORF_TOKEN_MAX_LEN = 1500;
 
 const STARTS = fieldStarts(F);
+const NO_RTR_ITEMS: readonly RtrItem[] = Object.freeze([]);
 
 export function checkOrfToken(b: Uint8Array, le: boolean): TotemsrpError | undefined {
   const len = b.length;
@@ -64,9 +65,14 @@ export function parseOrfToken(b: Uint8Array, header: TotemHeader): OrfToken | To
   const err = checkOrfToken(b, le);
   if (err !== undefined) return err;
   const n = i32(b, F.RTR_LIST_ENTRIES, le);
-  const rtrList: RtrItem[] = [];
+  // Most tokens carry no retransmit request: they share one frozen empty list.
+  let rtrList = NO_RTR_ITEMS;
   let o = F.RTR_LIST;
-  for (let i = 0; i < n; i++, o += RTR_ITEM_LEN) rtrList.push(parseRtrItem(b, o, le));
+  if (n > 0) {
+    const items: RtrItem[] = [];
+    for (let i = 0; i < n; i++, o += RTR_ITEM_LEN) items.push(parseRtrItem(b, o, le));
+    rtrList = items;
+  }
   return {
     kind: 'orf_token',
     header,

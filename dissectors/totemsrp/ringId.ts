@@ -14,22 +14,26 @@ export const F_RTR_ITEM = { RING_ID: 0, SEQ: RING_ID_LEN } as const;
 export const RTR_ITEM_LEN = F_RTR_ITEM.SEQ + 4;
 
 // One-entry cache: nearly every frame of a capture carries the same ring id, so the same frozen
-// value is handed out again instead of building an object (and a BigInt) per frame.
-let lastRep = -1;
-let lastLo = -1;
-let lastHi = -1;
-let lastRing: RingId = Object.freeze({ rep: 0, seq: 0n });
+// value is handed out again instead of building an object (and a BigInt) per frame. The key is the
+// raw 12 bytes and the byte order: a hit costs a few byte compares and no integer decoding.
+const lastBytes = new Uint8Array(RING_ID_LEN);
+let lastLe = true;
+let lastRing: RingId | undefined;
 
 export function parseRingId(b: Uint8Array, o: number, le: boolean): RingId {
-  const rep = u32(b, o, le);
-  const lo = u32(b, o + F_RING_ID.SEQ + (le ? 0 : 4), le);
-  const hi = u32(b, o + F_RING_ID.SEQ + (le ? 4 : 0), le);
-  if (rep !== lastRep || lo !== lastLo || hi !== lastHi) {
-    lastRep = rep;
-    lastLo = lo;
-    lastHi = hi;
-    lastRing = Object.freeze({ rep, seq: u64(b, o + F_RING_ID.SEQ, le) });
+  if (lastRing !== undefined && le === lastLe) {
+    let same = true;
+    for (let i = 0; i < RING_ID_LEN; i++) {
+      if (b[o + i] !== lastBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastRing;
   }
+  for (let i = 0; i < RING_ID_LEN; i++) lastBytes[i] = b[o + i]!;
+  lastLe = le;
+  lastRing = Object.freeze({ rep: u32(b, o + F_RING_ID.REP, le), seq: u64(b, o + F_RING_ID.SEQ, le) });
   return lastRing;
 }
 
