@@ -28,6 +28,11 @@ export const DEFAULT_MIN_SHARD_BYTES = 32 << 20;
 /** Bytes read at a cut point to find a record boundary (many records at any snap length). */
 const RESYNC_WINDOW = 1 << 20;
 const HEAD_BYTES = 1 << 20;
+/**
+ * A shard keeps nothing between frames, so a small young generation suffices; without a limit each
+ * worker's heap grows with the garbage of a long file and peak RSS with the file size.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 96 };
 
 export interface ShardedReadOptions {
   readonly threads: number;
@@ -130,8 +135,8 @@ function inWorker(spec: ShardSpec): Promise<ShardResult> {
  * inherit the loader the main thread registered).
  */
 function startWorker(spec: ShardSpec): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shardWorker.mjs', import.meta.url), { workerData: spec });
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shardWorker.mjs', import.meta.url), { workerData: spec, resourceLimits: WORKER_LIMITS });
   const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./shardWorker.ts', import.meta.url).href);
-  return new Worker(`import(${api}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData: spec });
+  return new Worker(`import(${api}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData: spec, resourceLimits: WORKER_LIMITS });
 }
