@@ -178,7 +178,6 @@ interface Iface {
   readonly globalId: number;
 }
 
-const FREE_CARRY_ABOVE = 1 << 20;
 
 export class CaptureReader {
   private readonly maxRecordLength: number;
@@ -248,6 +247,11 @@ export class CaptureReader {
   /**
    * Parses `chunk` (which the reader does not keep: a partial record at its end is copied).
    * Throws `CaptureFormatError` on malformed framing, after delivering every complete record before it.
+   *
+   * Records stay valid after their callback as long as their bytes do: a record in `chunk` while the
+   * caller keeps `chunk` intact, a record completed across chunks (delivered from the reader's own
+   * copy) for good, since that copy is never written again. So a caller may collect one push()'s
+   * records and decode them as a batch afterwards.
    */
   push(chunk: Uint8Array, onRecord: RecordCallback): void {
     if (this.failure) throw this.failure;
@@ -270,13 +274,15 @@ export class CaptureReader {
           const reached = this.run(this.carry, 0, this.carryLen, this.consumed, onRecord);
           if (reached === this.carryLen) break;
           if (reached > 0) {
-            this.carry.copyWithin(0, reached, this.carryLen);
+            // Records were just delivered from the carry: leave those bytes alone (see push()).
+            this.carry = this.carry.slice(reached, this.carryLen);
             this.carryLen -= reached;
           }
           this.growCarry(this.need);
         }
+        // The carry now holds delivered records: the next partial unit goes into a fresh buffer.
+        this.carry = new Uint8Array(0);
         this.carryLen = 0;
-        if (this.carry.length > FREE_CARRY_ABOVE) this.carry = new Uint8Array(0);
       }
       if (off < end) {
         const reached = this.run(chunk, off, end, this.consumed - off, onRecord);

@@ -7,10 +7,14 @@
  * test/unit/knet-crypto.test.ts. Other hashes use node:crypto.
  *
  * The compression runs in a WebAssembly kernel (sha256Wasm.ts, about twice as fast) when
- * available, else in the JavaScript `compress` below; both give identical results.
+ * available, else in the JavaScript `compress` below; both give identical results. Batches of
+ * signed packets (verifyTrailing) go four at a time through a WebAssembly SIMD kernel
+ * (sha256x4Wasm.ts, about twice the throughput again); long single messages hash their inner part
+ * with node:crypto (SHA-NI).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { DATA_CAPACITY, DATA_OFFSET, INNER_PAD_OFFSET, OUTER_OFFSET, OUTER_PAD_OFFSET, sha256Kernel, STATE_OFFSET, type Sha256Kernel } from './sha256Wasm.ts';
+import { LANE_CAPACITY, LANE_DATA_OFFSET, LANES_OFFSET, LENGTHS_OFFSET, MASK_OFFSET, PADS_OFFSET, sha256x4Kernel, type Sha256x4Kernel } from './sha256x4Wasm.ts';
 
 /**
  * Message length from which the inner hash goes to node:crypto (SHA-NI) instead: a copy of a Hash
@@ -106,12 +110,28 @@ function finish(start: Int32Array, prefixBytes: number, data: Uint8Array, len: n
 const macOut = new Uint8Array(32);
 /** The instance whose pad states are in the kernel memory. */
 let padsLoaded: HmacSha256 | undefined;
+/** The same for the four-lane kernel. */
+let padsLoaded4: HmacSha256 | undefined;
+
+/**
+ * Longest message verifyTrailing hashes in the four-lane kernel; longer ones go one by one through
+ * verify() (node:crypto's SHA-NI inner hash wins there). Must fit a lane with its padding.
+ */
+const LANE_MESSAGE_MAX = 2048;
+/** Inner-hash block count (after the ipad block) of a message of `len` bytes: data, 0x80, 8-byte length. */
+const innerBlocks = (len: number): number => ((len + 8) >>> 6) + 1;
+const MAX_GROUP = innerBlocks(LANE_MESSAGE_MAX) + 1;
+
+/** The four-lane kernel once it passed HmacSha256's self-check (null: not checked yet). */
+let lanes4: Sha256x4Kernel | undefined | null = null;
 
 export interface HmacSha256Options {
   /** Use the WebAssembly kernel when available (default true); false forces the JavaScript path. */
   readonly wasm?: boolean;
   /** Hash long messages' inner part with node:crypto (default true). */
   readonly native?: boolean;
+  /** verifyTrailing uses the four-lane SIMD kernel when available (default true). */
+  readonly lanes?: boolean;
 }
 
 export class HmacSha256 {
@@ -120,9 +140,15 @@ export class HmacSha256 {
   readonly #kernel: Sha256Kernel | undefined;
   /** node:crypto SHA-256 that absorbed key ^ ipad (long messages), undefined with `native: false`. */
   readonly #nativeInner: Hash | undefined;
+  /** Four-lane kernel for verifyTrailing (undefined: one by one). */
+  #lanes: Sha256x4Kernel | undefined;
+  /** verifyTrailing's groups of packet indices by inner block count (up to 4 each), reused. */
+  readonly #groups: Int32Array[] = [];
+  readonly #groupSizes = new Uint8Array(MAX_GROUP);
 
   constructor(key: Uint8Array, keyHash: (k: Uint8Array) => Uint8Array, opts: HmacSha256Options = {}) {
     this.#kernel = opts.wasm === false ? undefined : sha256Kernel;
+    this.#lanes = opts.lanes === false || opts.wasm === false ? undefined : HmacSha256.#fourLaneKernel();
     const k = new Uint8Array(64);
     k.set(key.length > 64 ? keyHash(key) : key);
     const pad = new Uint8Array(64);
@@ -142,22 +168,141 @@ export class HmacSha256 {
     return this.#kernel !== undefined;
   }
 
+  /**
+   * The four-lane kernel, once it gave the same results as the JavaScript code for messages of
+   * several lengths in every lane (an emitter slip disables it instead of corrupting results).
+   */
+  static #fourLaneKernel(): Sha256x4Kernel | undefined {
+    if (lanes4 !== null) return lanes4;
+    lanes4 = undefined;
+    const k = sha256x4Kernel;
+    if (k === undefined) return undefined;
+    const key = new Uint8Array(64).map((_, i) => (i * 151 + 7) & 0xff);
+    const reference = new HmacSha256(key, (x) => x, { wasm: false, native: false });
+    const candidate = new HmacSha256(key, (x) => x, { wasm: false, native: false });
+    candidate.#lanes = k;
+    for (const len of [0, 55, 56, 119, 120, 200, 1000]) {
+      const packets = [0, 1, 2, 3].map((lane) => {
+        const p = new Uint8Array(len + 32).map((_, i) => (i * 31 + lane * 97 + len) & 0xff);
+        p.set(reference.digest(p, len), len);
+        if (lane === 2) p[len + 5]! ^= 1; // this lane must fail
+        return p;
+      });
+      const ok = new Uint8Array(4);
+      candidate.verifyTrailing(packets, ok);
+      if (ok.join() !== '1,1,0,1') return undefined;
+    }
+    lanes4 = k;
+    return k;
+  }
+
+  /** Whether verifyTrailing uses the four-lane SIMD kernel (for benches and tests). */
+  get usesLanes(): boolean {
+    return this.#lanes !== undefined;
+  }
+
+  /**
+   * Verifies many signed messages at once: each `packets[i]` is a message followed by its 32-byte
+   * MAC; `ok[i]` becomes 1 when that MAC is right, else 0 (packets shorter than 32 bytes: 0).
+   * Same results as verify() one by one; messages of equal block count go through the four-lane
+   * kernel four at a time, the rest (a last single one, long ones) through verify().
+   */
+  verifyTrailing(packets: readonly Uint8Array[], ok: Uint8Array): void {
+    const k = this.#lanes;
+    const n = packets.length;
+    if (k === undefined) {
+      for (let i = 0; i < n; i++) {
+        ok[i] = this.verifyTrailingOne(packets[i]!) ? 1 : 0;
+      }
+      return;
+    }
+    const sizes = this.#groupSizes;
+    const groups = this.#groups;
+    for (let i = 0; i < n; i++) {
+      const p = packets[i]!;
+      const len = p.length - 32;
+      if (len < 0) {
+        ok[i] = 0;
+        continue;
+      }
+      if (len > LANE_MESSAGE_MAX) {
+        ok[i] = this.verifyTrailingOne(p) ? 1 : 0;
+        continue;
+      }
+      const blocks = innerBlocks(len);
+      const group = (groups[blocks] ??= new Int32Array(4));
+      group[sizes[blocks]!] = i;
+      if (++sizes[blocks]! === 4) {
+        this.#runLanes(k, packets, group, 4, blocks, ok);
+        sizes[blocks] = 0;
+      }
+    }
+    for (let blocks = 0; blocks < MAX_GROUP; blocks++) {
+      const count = sizes[blocks]!;
+      if (count === 0) continue;
+      sizes[blocks] = 0;
+      const group = groups[blocks]!;
+      if (count === 1) {
+        const i = group[0]!;
+        ok[i] = this.verifyTrailingOne(packets[i]!) ? 1 : 0;
+      } else this.#runLanes(k, packets, group, count, blocks, ok);
+    }
+  }
+
+  /** One kernel call for `count` (2-4) packets of `blocks` inner blocks; idle lanes repeat lane 0. */
+  #runLanes(k: Sha256x4Kernel, packets: readonly Uint8Array[], group: Int32Array, count: number, blocks: number, ok: Uint8Array): void {
+    const bytes = k.bytes;
+    const words = k.words;
+    if (padsLoaded4 !== this) {
+      words.set(this.#inner, PADS_OFFSET >> 2);
+      words.set(this.#outer, (PADS_OFFSET >> 2) + 8);
+      padsLoaded4 = this;
+    }
+    for (let lane = 0; lane < count; lane++) {
+      const slot = LANE_DATA_OFFSET + lane * LANE_CAPACITY;
+      const p = packets[group[lane]!]!;
+      // The whole packet: the kernel moves the MAC aside and pads the message in place.
+      bytes.set(p, slot);
+      words[(LANES_OFFSET >> 2) + lane] = slot;
+      words[(LENGTHS_OFFSET >> 2) + lane] = p.length - 32;
+    }
+    // Idle lanes hash lane 0's buffer again (padding it again changes nothing); their verdicts are ignored.
+    for (let lane = count; lane < 4; lane++) {
+      words[(LANES_OFFSET >> 2) + lane] = LANE_DATA_OFFSET;
+      words[(LENGTHS_OFFSET >> 2) + lane] = words[LENGTHS_OFFSET >> 2]!;
+    }
+    k.hmac4(blocks);
+    const mask = words[MASK_OFFSET >> 2]!;
+    for (let lane = 0; lane < count; lane++) ok[group[lane]!] = (mask >>> lane) & 1;
+  }
+
   /** MAC of `data[0..len)` compared in constant time with `expected` (32 bytes). */
   verify(data: Uint8Array, len: number, expected: Uint8Array): boolean {
+    return expected.length === 32 && this.#verifyAt(data, len, expected, 0);
+  }
+
+  /** verify() of a signed packet: the message, then its 32-byte MAC (no views made). */
+  verifyTrailingOne(packet: Uint8Array): boolean {
+    const len = packet.length - 32;
+    return len >= 0 && this.#verifyAt(packet, len, packet, len);
+  }
+
+  /** MAC of `data[0..len)` compared in constant time with the 32 bytes at `expected[at..]`. */
+  #verifyAt(data: Uint8Array, len: number, expected: Uint8Array, at: number): boolean {
     const kernel = this.#kernel;
-    let diff = expected.length ^ 32;
+    let diff = 0;
     if (kernel !== undefined && len < NATIVE_INNER_MIN) {
       // Compare straight from the kernel's result words.
       const words = this.#runKernel(kernel, data, len);
       for (let i = 0; i < 8; i++) {
         const w = words[(STATE_OFFSET >> 2) + i]!;
-        const o = 4 * i;
+        const o = at + 4 * i;
         diff |= ((w >>> 24) ^ expected[o]!) | (((w >>> 16) & 0xff) ^ expected[o + 1]!) | (((w >>> 8) & 0xff) ^ expected[o + 2]!) | ((w & 0xff) ^ expected[o + 3]!);
       }
       return diff === 0;
     }
     this.#mac(data, len, macOut);
-    for (let i = 0; i < 32; i++) diff |= macOut[i]! ^ expected[i]!;
+    for (let i = 0; i < 32; i++) diff |= macOut[i]! ^ expected[at + i]!;
     return diff === 0;
   }
 
@@ -213,7 +358,8 @@ export class HmacSha256 {
       words.set(this.#outer, OUTER_PAD_OFFSET >> 2);
       padsLoaded = this;
     }
-    kernel.bytes.set(len === data.length ? data : data.subarray(0, len), DATA_OFFSET);
+    // A trailing MAC may come along (no view to make): the kernel's padding overwrites it.
+    kernel.bytes.set(data.length <= len + 64 ? data : data.subarray(0, len), DATA_OFFSET);
     kernel.hmac(len);
     return words;
   }

@@ -1,8 +1,10 @@
 /**
- * A minimal WebAssembly binary writer for the few straight-line i32 kernels of the knet crypto
- * path (sha256Wasm.ts, aesWasm.ts). WebAssembly gives those kernels real rotate instructions,
- * registers for the working variables and unchecked table loads: the same algorithm runs about
- * twice as fast as in JavaScript. Only what the kernels use is here (one memory, i32 functions).
+ * A minimal WebAssembly binary writer for the few straight-line kernels of the knet crypto path
+ * (sha256Wasm.ts, sha256x4Wasm.ts, aesWasm.ts). WebAssembly gives those kernels real rotate
+ * instructions, registers for the working variables and unchecked table loads: the same algorithm
+ * runs about twice as fast as in JavaScript; its 128-bit SIMD (`Simd`, four i32 lanes) lets one
+ * kernel hash four messages at once. Only what the kernels use is here (one memory, functions with
+ * i32 parameters, i32 and v128 locals).
  */
 
 export const Op = {
@@ -33,8 +35,33 @@ export const Op = {
   i32Rotr: 0x78,
 } as const;
 
+/**
+ * SIMD instructions (prefix 0xfd, then the opcode as LEB128), WebAssembly 2.0 §5.4.8. Immediates
+ * (memarg, lane index, shuffle lanes) are written by the Body helpers.
+ */
+export const Simd = {
+  v128Load: 0x00,
+  v128Store: 0x0b,
+  i8x16Shuffle: 0x0d,
+  i32x4Splat: 0x11,
+  i32x4ExtractLane: 0x1b,
+  i32x4ReplaceLane: 0x1c,
+  v128And: 0x4e,
+  v128Or: 0x50,
+  v128Xor: 0x51,
+  v128Bitselect: 0x52,
+  v128Load32Zero: 0x5c,
+  i32x4Eq: 0x37,
+  i32x4Bitmask: 0xa4,
+  i32x4Shl: 0xab,
+  i32x4ShrU: 0xad,
+  i32x4Add: 0xae,
+} as const;
+const SIMD_PREFIX = 0xfd;
+
 const VOID_BLOCK = 0x40;
 const I32 = 0x7f;
+const V128 = 0x7b;
 
 function uleb(n: number, out: number[]): void {
   do {
@@ -129,6 +156,44 @@ export class Body {
     this.code.push(Op.end);
     return this;
   }
+  /** One SIMD instruction without immediates (see `Simd`). */
+  simd(op: number): this {
+    this.code.push(SIMD_PREFIX);
+    uleb(op, this.code);
+    return this;
+  }
+  /** v128.load from the address on the stack plus `offset` (16-byte aligned hint). */
+  v128Load(offset = 0): this {
+    this.simd(Simd.v128Load).code.push(4);
+    uleb(offset, this.code);
+    return this;
+  }
+  /** v128.store of the value on the stack to the address below it plus `offset`. */
+  v128Store(offset = 0): this {
+    this.simd(Simd.v128Store).code.push(4);
+    uleb(offset, this.code);
+    return this;
+  }
+  /** v128.load32_zero: one i32 into lane 0, the other lanes zero. */
+  v128Load32Zero(offset = 0): this {
+    this.simd(Simd.v128Load32Zero).code.push(2);
+    uleb(offset, this.code);
+    return this;
+  }
+  i32x4ReplaceLane(lane: number): this {
+    this.simd(Simd.i32x4ReplaceLane).code.push(lane);
+    return this;
+  }
+  i32x4ExtractLane(lane: number): this {
+    this.simd(Simd.i32x4ExtractLane).code.push(lane);
+    return this;
+  }
+  /** i8x16.shuffle of the two vectors on the stack; `lanes`: 16 indices (0-15 first, 16-31 second). */
+  shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16) throw new RangeError('i8x16.shuffle takes 16 lane indices');
+    this.simd(Simd.i8x16Shuffle).code.push(...lanes);
+    return this;
+  }
   /** Calls function number `index` of the module (in definition order). */
   call(index: number): this {
     this.code.push(Op.call);
@@ -142,13 +207,15 @@ export interface FunctionDef {
   readonly params: number;
   /** i32 locals besides the parameters. */
   readonly locals: number;
+  /** v128 locals, numbered after the i32 locals. */
+  readonly v128Locals?: number;
   readonly body: Body;
 }
 
 function section(id: number, payload: number[], out: number[]): void {
   out.push(id);
   uleb(payload.length, out);
-  out.push(...payload);
+  for (const x of payload) out.push(x);
 }
 
 /** A module with one exported memory ("memory", `pages` × 64 KiB) and the given exported functions (i32 params, no results). */
@@ -188,14 +255,18 @@ export function buildModule(pages: number, functions: readonly FunctionDef[]): U
   uleb(functions.length, code);
   for (const f of functions) {
     const body: number[] = [];
-    if (f.locals > 0) {
-      body.push(1);
-      uleb(f.locals, body);
-      body.push(I32);
-    } else body.push(0);
-    body.push(...f.body.code, Op.end);
+    const groups: [number, number][] = [];
+    if (f.locals > 0) groups.push([f.locals, I32]);
+    if ((f.v128Locals ?? 0) > 0) groups.push([f.v128Locals!, V128]);
+    uleb(groups.length, body);
+    for (const [count, type] of groups) {
+      uleb(count, body);
+      body.push(type);
+    }
+    for (const x of f.body.code) body.push(x);
+    body.push(Op.end);
     uleb(body.length, code);
-    code.push(...body);
+    for (const x of body) code.push(x);
   }
   section(10, code, out);
   return Uint8Array.from(out);

@@ -22,6 +22,9 @@ export interface PipelineOptions {
   readonly knet?: KnetCryptoOptions;
 }
 
+/** decodeBatch() sub-batch size (measured: 64-1024 alike, a whole chunk ~15% slower). */
+const BATCH = 256;
+
 class Frame implements DecodedFrame {
   readonly number: number;
   readonly tsSec: number;
@@ -109,6 +112,62 @@ export class FramePipeline {
     f.totem = m;
     this.stats.countTotemType(transport, m.header.type);
     return this.finish(f, 'totem');
+  }
+
+  /**
+   * Decodes a batch of records (e.g. one read chunk's), handing each frame to `onFrame` in order.
+   * Same frames and stats as decode() one by one; knet payloads are handed to the knet decoder's
+   * prefetch() first (HMACs four at a time, one AES call).
+   */
+  decodeBatch(recs: readonly CaptureRecord[], onFrame: (f: DecodedFrame) => void): void {
+    // Sub-batches: a whole 1 MiB chunk's frames alive at once costs more GC than batching saves.
+    for (let i = 0; i < recs.length; i += BATCH) this.decodeSub(recs.slice(i, i + BATCH), onFrame);
+  }
+
+  private decodeSub(recs: readonly CaptureRecord[], onFrame: (f: DecodedFrame) => void): void {
+    const frames: Frame[] = [];
+    const knetDatagrams: (UdpDatagram | undefined)[] = [];
+    const payloads: Uint8Array[] = [];
+    for (const rec of recs) {
+      const f = new Frame(rec);
+      frames.push(f);
+      knetDatagrams.push(undefined);
+      this.stats.frames++;
+      this.stats.bytes += f.capLen;
+      const r = this.net.decode(rec);
+      if (r instanceof WireError) { this.fail(f, r); continue; }
+      if (r.kind === 'ignored') { this.ignore(f, r.reason); continue; }
+      if (r.kind === 'fragment') { this.finish(f, 'fragment'); continue; }
+      const d = r.datagram;
+      if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) { this.ignore(f, 'not a corosync port'); continue; }
+      f.udp = d;
+      const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
+      f.transport = transport;
+      this.stats.countTransport(transport);
+      if (transport === 'knet') {
+        knetDatagrams[knetDatagrams.length - 1] = d;
+        payloads.push(d.payload);
+        continue;
+      }
+      if (transport === 'unknown') {
+        const base = d.payloadOffset >= 0 ? d.payloadOffset : 0;
+        this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
+        continue;
+      }
+      const m = decodeTotem(d.payload);
+      if (m instanceof WireError) { this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m); continue; }
+      f.totem = m;
+      this.stats.countTotemType(transport, m.header.type);
+      this.finish(f, 'totem');
+    }
+    if (payloads.length > 0) {
+      this.knetDecoder ??= new KnetDecoder({ ...this.knetOptions, basePort: this.ports.min <= 5405 && this.ports.max >= 5405 ? 5405 : this.ports.min });
+      this.knetDecoder.prefetch(payloads);
+    }
+    for (let i = 0; i < frames.length; i++) {
+      const d = knetDatagrams[i];
+      onFrame(d === undefined ? frames[i]! : this.decodeKnet(frames[i]!, d));
+    }
   }
 
   private decodeKnet(f: Frame, d: UdpDatagram): DecodedFrame {

@@ -46,6 +46,10 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
   const reader = new CaptureReader();
   const headerLength = spec.header.length;
   let endOffset = -1;
+  // As in run.ts: with knet keys a chunk's records are decoded as one batch.
+  const batching = (spec.knet?.keys?.length ?? 0) > 0;
+  const batch: CaptureRecord[] = [];
+  const ignore = (): void => undefined;
   const onRecord = (rec: CaptureRecord): void => {
     if (endOffset >= 0) return;
     const at = rec.fileOffset - headerLength + spec.start;
@@ -53,7 +57,13 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
       endOffset = at;
       return;
     }
-    pipeline.decode(rec);
+    if (batching) batch.push(rec);
+    else pipeline.decode(rec);
+  };
+  const drainBatch = (): void => {
+    if (batch.length === 0) return;
+    pipeline.decodeBatch(batch, ignore);
+    batch.length = 0;
   };
   let problem: string | undefined;
   try {
@@ -62,6 +72,7 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
     for await (const chunk of fileChunks(spec.path, { start: spec.start, reuseBuffer: true })) {
       position += chunk.length;
       reader.push(chunk, onRecord);
+      drainBatch();
       if (endOffset >= 0) break;
     }
     if (endOffset < 0) {
@@ -69,6 +80,7 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
       endOffset = position;
     }
   } catch (e) {
+    drainBatch();
     if (isCaptureFormatError(e) || (e instanceof Error && 'code' in e)) problem = e.message;
     else throw e;
   }

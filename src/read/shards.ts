@@ -21,6 +21,8 @@ import { captureLayout, findRecordBoundary, type CaptureLayout } from '../../dis
 import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
 import type { PortRange } from '../decode/ports.ts';
 import { PipelineStats } from '../decode/stats.ts';
+import { FramePipeline } from '../decode/pipeline.ts';
+import { CaptureReader } from '../../dissectors/capture/reader.ts';
 import { runShard, type ShardResult, type ShardSpec } from './shard.ts';
 
 /** Below this many bytes per shard, threads cost more than they save. */
@@ -63,6 +65,7 @@ export async function readStatsSharded(path: string, opts: ShardedReadOptions): 
   const head = await readAt(path, 0, HEAD_BYTES);
   const layout = captureLayout(head);
   if (layout === undefined) return no('capture header not recognised, or longer than the look-ahead');
+  if (startsWithKnet(head, opts.ports)) return no('knet traffic (its duplicate and reassembly windows span frames)');
   const header = head.slice(0, layout.headerLength);
   const starts = [layout.headerLength];
   for (let k = 1; k < count; k++) {
@@ -103,6 +106,21 @@ export function checkShards(layout: CaptureLayout, specs: readonly ShardSpec[], 
     if (layout.format === 'pcapng' && (r.sections !== 1 || r.interfaces !== layout.interfaces)) return `shard ${k}: section or interface blocks after the first packet`;
   }
   return results[results.length - 1]!.endOffset === fileSize ? undefined : 'the last shard did not reach the end of the file';
+}
+
+/** Whether the first frames of the file carry knet: such a file is read in one pass anyway. */
+function startsWithKnet(head: Uint8Array, ports: PortRange | undefined): boolean {
+  const pipeline = new FramePipeline(ports !== undefined ? { ports } : {});
+  const reader = new CaptureReader();
+  let knet = false;
+  try {
+    reader.push(head, (rec) => {
+      if (!knet && pipeline.decode(rec).transport === 'knet') knet = true;
+    });
+  } catch {
+    // A malformed head is the one-pass reader's to report.
+  }
+  return knet;
 }
 
 async function readAt(path: string, position: number, length: number): Promise<Uint8Array> {

@@ -393,3 +393,23 @@ test('bounded interface table; a throwing callback stops the reader for good', (
   assert.throws(() => r.push(epb, () => {}), /cannot resume/);
   assert.throws(() => r.end(), /cannot resume/);
 });
+
+test('records of one push() stay intact after it returns (batch decoding), across every chunk split', () => {
+  for (const file of ['test/fixtures/capture/udpu-eth.pcap', 'test/fixtures/capture/udpu-eth.pcapng', 'test/fixtures/capture/multi-section.pcapng']) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const whole: string[] = [];
+    new CaptureReader().push(bytes, (r) => whole.push(toHex(r.data)));
+    for (const size of [7, 61, 200, 1500]) {
+      const seen: string[] = [];
+      const reader = new CaptureReader();
+      for (let o = 0; o < bytes.length; o += size) {
+        // A fresh copy per push, kept alive: only the reader's own buffers are under test.
+        const batch: CaptureRecord[] = [];
+        reader.push(bytes.slice(o, o + size), (r) => batch.push(r));
+        for (const r of batch) seen.push(toHex(r.data));
+      }
+      reader.end();
+      assert.deepEqual(seen, whole, `${file} in chunks of ${size}`);
+    }
+  }
+});

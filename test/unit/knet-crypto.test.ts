@@ -295,3 +295,233 @@ test('long packets (native AES and inner hash) and short ones decode alike for e
     }
   }
 });
+
+// ---- Batch path: four-lane SIMD HMAC (verifyTrailing) and KnetCrypto.prepare (one native AES-CBC call) ----
+
+/** open() results as comparable plain data (never the key). */
+function openedShape(r: ReturnType<KnetCrypto['open']>): unknown {
+  if (r instanceof WireError) return { error: r.code, offset: r.offset, message: r.message };
+  const c = r.crypto;
+  return { packet: Buffer.from(r.packet).toString('hex'), cipher: c.cipher, hash: c.hash, keyIndex: c.keyIndex, hmacOk: c.hmacOk, salt: c.salt ? Buffer.from(c.salt).toString('hex') : null };
+}
+
+/** Opens `payloads` with prepare() in batches of `batch`, and without, in two fresh instances: same results. */
+function assertBatchSameAsSingle(
+  payloads: readonly Uint8Array[],
+  opts: ConstructorParameters<typeof KnetCrypto>[0],
+  batch: number,
+  /** Share of the packets after the first batch that prepare() must answer (0: none may be). */
+  batchShare: number,
+): ReturnType<KnetCrypto['open']>[] {
+  const single = new KnetCrypto(opts);
+  const batched = new KnetCrypto(opts);
+  const out: ReturnType<KnetCrypto['open']>[] = [];
+  for (let i = 0; i < payloads.length; i += batch) {
+    const chunk = payloads.slice(i, i + batch);
+    batched.prepare(chunk);
+    for (const [j, p] of chunk.entries()) {
+      const a = single.open(p);
+      const b = batched.open(p);
+      assert.deepEqual(openedShape(b), openedShape(a), `packet ${i + j} (${p.length} bytes)`);
+      out.push(b);
+    }
+  }
+  assert.deepEqual(batched.detected, single.detected);
+  // The batch path really answered (from the second batch on: the first one comes before detection),
+  // or, where it cannot apply, never did.
+  const expected = batchShare * (payloads.length - batch);
+  if (batchShare > 0) assert.ok(batched.preparedHits >= expected, `only ${batched.preparedHits} of ${payloads.length} from prepare()`);
+  else assert.equal(batched.preparedHits, 0);
+  return out;
+}
+
+test('four-lane HMAC-SHA256 (verifyTrailing) matches node:crypto on random keys and lengths 0..1500, tampered ones fail', () => {
+  const keyHash = (x: Uint8Array): Uint8Array => createHash('sha256').update(x).digest();
+  for (const keyLen of [1, 32, 64, 65, 256]) {
+    const hmacKey = new Uint8Array(randomBytes(keyLen));
+    const h = new HmacSha256(hmacKey, keyHash);
+    assert.equal(h.usesLanes, true, 'the SIMD kernel passed its self-check');
+    const packets: Uint8Array[] = [];
+    const expected: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      // Mostly a few fixed sizes (full lane groups), plus random lengths (groups left partial).
+      const len = i % 3 === 0 ? Math.floor(Math.random() * 1501) : [0, 55, 56, 96, 119, 120, 1440][i % 7]!;
+      const p = new Uint8Array(len + 32);
+      p.set(randomBytes(len));
+      p.set(createHmac('sha256', hmacKey).update(p.subarray(0, len)).digest(), len);
+      const tamper = i % 4 === 1;
+      if (tamper) {
+        const at = Math.floor(Math.random() * p.length);
+        p[at] = p[at]! ^ (1 << (i % 8));
+      }
+      packets.push(p);
+      expected.push(tamper ? 0 : 1);
+    }
+    packets.push(new Uint8Array(31), new Uint8Array(0));
+    expected.push(0, 0);
+    for (const opts of [{}, { lanes: false }, { wasm: false, native: false }]) {
+      const ok = new Uint8Array(packets.length).fill(7);
+      new HmacSha256(hmacKey, keyHash, opts).verifyTrailing(packets, ok);
+      assert.deepEqual([...ok], expected, `key ${keyLen} ${JSON.stringify(opts)}`);
+    }
+  }
+});
+
+test('prepare() + open() on the real aes256/sha256 captures: identical to open() alone, batch sizes 1..1000', () => {
+  const captures: [Uint8Array[], Uint8Array][] = [
+    [readUdpCapture('knet-aes256.pcap').map((p) => p.payload), key],
+    [readUdpCapture(new URL('../../samples/knet-aes256/capture.pcap', import.meta.url).pathname).map((p) => p.payload), new Uint8Array(readFileSync(new URL('../../samples/knet-aes256/authkey', import.meta.url)))],
+  ];
+  for (const [payloads, authkey] of captures) {
+    assert.ok(payloads.length > 500);
+    for (const batch of [1, 3, 64, 1000]) {
+      const results = assertBatchSameAsSingle(payloads, { keys: [authkey] }, batch, batch >= 64 ? 0.9 : 0);
+      assert.ok(results.every((r) => !(r instanceof WireError)));
+    }
+    assertBatchSameAsSingle(payloads, { keys: [authkey], cipher: 'aes256', hash: 'sha256' }, 256, 0.9);
+  }
+});
+
+test('prepare(): a flipped byte anywhere fails the HMAC and nothing decrypted is returned for it', () => {
+  const payloads = readUdpCapture('knet-aes256.pcap').map((p) => p.payload);
+  const mixed: Uint8Array[] = [];
+  const tampered = new Set<number>();
+  for (const [i, p] of payloads.entries()) {
+    if (i > 0 && i % 5 === 0) {
+      const t = new Uint8Array(p);
+      const at = (i * 7919) % t.length; // salt, ciphertext or HMAC
+      t[at] = t[at]! ^ (1 << (i % 8));
+      tampered.add(mixed.length);
+      mixed.push(t);
+    } else mixed.push(p);
+  }
+  const results = assertBatchSameAsSingle(mixed, { keys: [key] }, 200, 0.75);
+  for (const [i, r] of results.entries()) {
+    if (!tampered.has(i)) {
+      assert.ok(!(r instanceof WireError), `packet ${i}: ${String(r)}`);
+      continue;
+    }
+    assert.ok(r instanceof WireError, `tampered packet ${i} was accepted`);
+    assert.equal(r.code, 'knet.crypto.hmac_mismatch');
+  }
+});
+
+test('prepare() with synthetic packets of every length 0..1500 and every AES key size matches node:crypto', () => {
+  const keyHash = Buffer.from(key);
+  for (const cipher of ['aes128', 'aes192', 'aes256'] as const) {
+    const packets: Uint8Array[] = [];
+    const clear: Uint8Array[] = [];
+    for (let len = 0; len <= 1500; len += cipher === 'aes256' ? 1 : 7) {
+      const pk = new Uint8Array(randomBytes(len));
+      clear.push(pk);
+      packets.push(sealKnet(pk, key, cipher, 'sha256'));
+    }
+    const c = new KnetCrypto({ keys: [key], cipher, hash: 'sha256' });
+    // The first packet (detection) one by one, then batches.
+    for (let i = 0; i < packets.length; i += 100) {
+      const chunk = packets.slice(i, i + 100);
+      c.prepare(chunk);
+      for (const [j, p] of chunk.entries()) {
+        const r = c.open(p);
+        assert.ok(!(r instanceof WireError), `${cipher} len ${i + j}: ${String(r)}`);
+        // Reference: node:crypto HMAC, then node:crypto AES-CBC with PKCS#7.
+        const body = p.subarray(0, p.length - 32);
+        assert.deepEqual(createHmac('sha256', keyHash).update(body).digest(), Buffer.from(p.subarray(p.length - 32)));
+        const keyLen = { aes128: 16, aes192: 24, aes256: 32 }[cipher];
+        const d = createDecipheriv(`aes-${keyLen * 8}-cbc`, key.subarray(0, keyLen), body.subarray(0, 16));
+        const expected = Buffer.concat([d.update(body.subarray(16)), d.final()]);
+        assert.deepEqual(Buffer.from(r.packet), expected, `${cipher} len ${i + j}`);
+        assert.deepEqual(Buffer.from(r.packet), Buffer.from(clear[i + j]!));
+        assert.deepEqual(Buffer.from(r.crypto.salt!), Buffer.from(body.subarray(0, 16)));
+      }
+    }
+    // All but the first batch (before detection) and a last one too small for the native call.
+    assert.ok(c.preparedHits >= packets.length - 100 - 4, `${cipher}: ${c.preparedHits} of ${packets.length} from prepare()`);
+  }
+});
+
+test('prepare(): out-of-order or foreign payloads drop the batch, results stay those of open()', () => {
+  const payloads = readUdpCapture('knet-aes256.pcap').map((p) => p.payload).slice(0, 300);
+  const single = new KnetCrypto({ keys: [key] });
+  const batched = new KnetCrypto({ keys: [key] });
+  single.open(payloads[0]!);
+  batched.open(payloads[0]!);
+  // Prepared 1..100, but opened 50..1, a copy of 51, then 101..: every result as open() alone gives.
+  batched.prepare(payloads.slice(1, 101));
+  const order = [...payloads.slice(1, 51).reverse(), new Uint8Array(payloads[51]!), ...payloads.slice(101)];
+  for (const p of order) assert.deepEqual(openedShape(batched.open(p)), openedShape(single.open(p)));
+  // Plaintext from a batch stays intact after later batches.
+  const views: Uint8Array[] = [];
+  const copies: Buffer[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    batched.prepare(payloads);
+    for (const p of payloads) {
+      const r = batched.open(p);
+      assert.ok(!(r instanceof WireError));
+      views.push(r.packet);
+      copies.push(Buffer.from(r.packet));
+    }
+  }
+  views.forEach((v, i) => assert.ok(Buffer.from(v).equals(copies[i]!), `packet ${i} changed`));
+});
+
+test('prepare() with a wrong key, hash-only traffic, or before detection: results identical to open()', () => {
+  const wrong = new Uint8Array(key);
+  wrong[7] = wrong[7]! ^ 0x40;
+  const aes = readUdpCapture('knet-aes256.pcap').map((p) => p.payload);
+  const wrongResults = assertBatchSameAsSingle(aes, { keys: [wrong] }, 128, 0);
+  assert.ok(wrongResults.every((r) => r instanceof WireError && r.code === 'knet.crypto.hmac_mismatch'));
+  // Two keys, the right one second.
+  assertBatchSameAsSingle(aes, { keys: [wrong, key] }, 128, 0.9);
+  // Hash-only sha1 (prepare is a no-op) and a synthetic hash-only sha256 stream.
+  assertBatchSameAsSingle(readUdpCapture('knet-hashonly.pcap').map((p) => p.payload), { keys: [key] }, 128, 0);
+  const signed = plain.slice(0, 400).map((p) => sealKnet(p.payload, key, 'none', 'sha256'));
+  assertBatchSameAsSingle(signed, { keys: [key] }, 64, 0.9);
+  assertBatchSameAsSingle(signed, { keys: [key], cipher: 'none', hash: 'sha256' }, 64, 0.9);
+});
+
+test('KnetDecoder.prefetch(): same counters and results as decode() alone on the real capture', () => {
+  const packets = readUdpCapture('knet-aes256.pcap');
+  const a = new KnetDecoder({ keys: [key] });
+  const b = new KnetDecoder({ keys: [key] });
+  for (let i = 0; i < packets.length; i += 97) {
+    const chunk = packets.slice(i, i + 97);
+    b.prefetch(chunk.map((p) => p.payload));
+    for (const p of chunk) {
+      const ra = a.decode(p.payload, p.meta);
+      const rb = b.decode(p.payload, p.meta);
+      assert.equal(rb.kind, ra.kind);
+      assert.deepEqual(knetSummary(rb), knetSummary(ra));
+    }
+  }
+  assert.deepEqual(b.counters, a.counters);
+  assert.equal(b.counters.errors, 0);
+});
+
+test('prepare(): bytes changed after prepare() (a broken caller) never yield unverified plaintext', () => {
+  const originals = readUdpCapture('knet-aes256.pcap').map((p) => p.payload);
+  const reference = new KnetCrypto({ keys: [key] });
+  const expected = originals.map((p) => openedShape(reference.open(p)));
+  for (const [name, signedOnly] of [['aes256/sha256', false], ['none/sha256', true]] as const) {
+    const payloads = signedOnly ? plain.slice(0, 600).map((p) => sealKnet(p.payload, key, 'none', 'sha256')) : originals.map((p) => new Uint8Array(p));
+    const clear = signedOnly ? plain.slice(0, 600).map((p) => Buffer.from(p.payload).toString('hex')) : undefined;
+    const c = new KnetCrypto({ keys: [key] });
+    c.open(payloads[0]!);
+    for (let i = 1; i < payloads.length; i += 100) {
+      const chunk = payloads.slice(i, i + 100);
+      c.prepare(chunk);
+      // Every prepared payload is rewritten (body byte flipped) before it is opened.
+      for (const [j, p] of chunk.entries()) {
+        const at = (j * 13) % (p.length - 32);
+        p[at] = p[at]! ^ 0x20;
+      }
+      for (const [j, p] of chunk.entries()) {
+        const r = c.open(p);
+        if (r instanceof WireError) continue;
+        // Only the bytes that were verified may come out: the original packet's plaintext.
+        const want = signedOnly ? clear![i + j] : (expected[i + j] as { packet: string }).packet;
+        assert.equal(Buffer.from(r.packet).toString('hex'), want, `${name} packet ${i + j}`);
+      }
+    }
+  }
+});
