@@ -158,6 +158,17 @@ export class KnetCrypto {
     return this.#cached ? { ...this.#cached } : undefined;
   }
 
+  /**
+   * Everything that can change how a later packet opens, as a string (no key material): the
+   * detected configuration and the cleartext/signed evidence. Two instances with equal states open
+   * every later packet alike (prepared batches are a cache with identical results). Used to check
+   * that a capture decoded in shards gives exactly one pass's results (src/read/shards.ts).
+   */
+  boundaryState(): string {
+    const c = this.#cached;
+    return `${c === undefined ? '-' : `${c.keyIndex}/${c.cipher}/${c.hash}`};${this.#sawCleartext ? 1 : 0};${this.#signedHashLength}`;
+  }
+
   /** Keeps keys out of any accidental JSON dump. */
   toJSON(): object {
     return { keys: this.#keys.length, detected: this.detected ?? null };

@@ -197,6 +197,7 @@ export class KnetDecoder {
   readonly #carry: KnetIncomplete[] = [];
   readonly #maxSenders: number;
   #lastSweepUs = -Infinity;
+  #evictedSenders = 0;
 
   constructor(opts: KnetDecoderOptions = {}) {
     this.#crypto = new KnetCrypto(opts);
@@ -293,6 +294,49 @@ export class KnetDecoder {
     this.#crypto.prepare(udpPayloads);
   }
 
+  /** Senders whose state was dropped to stay within `maxSenders` (0 in any real cluster). */
+  get evictedSenders(): number {
+    return this.#evictedSenders;
+  }
+
+  /**
+   * The state that can still change how packets from time `nowNs` on decode, as a string, or
+   * undefined when it cannot be summed up (an eviction report in flight, receiver-scoped dedup). Delivered seqs older than the duplicate window are left out: with capture time not
+   * going backwards they can never match again. Two decoders with equal states decode every later
+   * packet alike, provided neither evicts a sender (see `evictedSenders`); src/read/shards.ts uses
+   * this to accept a capture decoded in shards only when it equals one pass.
+   */
+  boundaryState(nowNs: bigint): string | undefined {
+    if (this.#carry.length > 0 || this.#scope !== 'sender') return undefined;
+    const nowUs = Number(nowNs) / 1000;
+    const parts = [this.#crypto.boundaryState()];
+    // A sweep within the last 100 ms would delay the next one; an older one does not matter.
+    parts.push(nowUs - this.#lastSweepUs < 100_000 ? `sweep ${this.#lastSweepUs}` : 'sweep old');
+    parts.push([...this.#ipToNode].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([ip, n]) => `${ip}=${n}`).join(','));
+    for (const node of [...this.#senders.keys()].sort((a, b) => a - b)) {
+      const st = this.#senders.get(node)!;
+      const live: string[] = [];
+      for (let slot = 0; slot < DEDUP_RING; slot++) {
+        const seq = st.ringSeq[slot]!;
+        if (seq >= 0 && nowUs - st.ringTimeUs[slot]! <= this.#dupWindowUs) live.push(`${seq}@${st.ringTimeUs[slot]}`);
+      }
+      parts.push(`node ${node} ${st.untimedSeq} ${st.gotData ? 1 : 0} ${live.join(' ')}`);
+      // Reassemblies in progress, in the order they began (eviction breaks ties by it), with a
+      // checksum of the fragments held.
+      for (const r of st.pending.values()) {
+        let sum = 0x811c9dc5;
+        const held: number[] = [];
+        r.parts.forEach((part, i) => {
+          if (part === undefined) return;
+          held.push(i);
+          for (let j = 0; j < part.length; j++) sum = Math.imul(sum ^ part[j]!, 0x01000193);
+        });
+        parts.push(`  pending ${r.key} ${r.receiver} ${r.fragNum} ${r.compress} ${held.join(',')} ${r.count} ${r.bytes} ${r.firstNs} ${r.lastNs} ${sum >>> 0}`);
+      }
+    }
+    return parts.join('\n');
+  }
+
   /** Ends the input: every reassembly still open is reported as incomplete. */
   flush(): KnetIncomplete[] {
     // Evicted ones not yet handed out were counted when evicted.
@@ -328,6 +372,7 @@ export class KnetDecoder {
       if (this.#senders.size >= this.#maxSenders) {
         // Bounded: a capture (or garbage) naming ever new node ids drops the oldest sender's state.
         const [oldestNode, oldest] = this.#senders.entries().next().value as [number, SenderState];
+        this.#evictedSenders++;
         for (const r of oldest.pending.values()) this.#carry.push(this.#incomplete(r, 'evicted'));
         this.counters.incomplete += oldest.pending.size;
         this.#pendingTotal -= oldest.pending.size;

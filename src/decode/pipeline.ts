@@ -64,7 +64,7 @@ class Frame implements DecodedFrame {
 }
 
 export class FramePipeline {
-  readonly stats = new PipelineStats();
+  #stats = new PipelineStats();
   private readonly net = new NetDecoder();
   private readonly ports: PortRange;
   private readonly knetOptions: KnetCryptoOptions;
@@ -73,6 +73,28 @@ export class FramePipeline {
   constructor(opts: PipelineOptions = {}) {
     this.ports = opts.ports ?? DEFAULT_COROSYNC_PORTS;
     this.knetOptions = opts.knet ?? {};
+  }
+
+  get stats(): PipelineStats {
+    return this.#stats;
+  }
+
+  /** Starts counting afresh (decoder state is kept): a shard's warm-up frames are not its own. */
+  resetStats(): void {
+    this.#stats = new PipelineStats();
+  }
+
+  /**
+   * The decoders' cross-frame state as a string, for a frame at the given capture time to come, or
+   * undefined when it cannot be summed up (an IP datagram or knet message half reassembled, ...).
+   * Two pipelines with equal states decode every later frame alike (src/read/shards.ts).
+   */
+  boundaryState(tsSec: number, tsNsec: number): string | undefined {
+    if (this.net.inFlight > 0) return undefined;
+    if (this.knetDecoder === undefined) return 'knet none';
+    if (this.knetDecoder.evictedSenders > 0) return undefined;
+    const k = this.knetDecoder.boundaryState(BigInt(tsSec) * 1_000_000_000n + BigInt(tsNsec));
+    return k === undefined ? undefined : `knet ${k}`;
   }
 
   /** IP datagrams waiting for more fragments (cross-frame state: zero means none). */
@@ -87,8 +109,8 @@ export class FramePipeline {
 
   decode(rec: CaptureRecord): DecodedFrame {
     const f = new Frame(rec);
-    this.stats.frames++;
-    this.stats.bytes += f.capLen;
+    this.#stats.frames++;
+    this.#stats.bytes += f.capLen;
 
     const r = this.net.decode(rec);
     if (r instanceof WireError) return this.fail(f, r);
@@ -100,7 +122,7 @@ export class FramePipeline {
     f.udp = d;
     const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
     f.transport = transport;
-    this.stats.countTransport(transport);
+    this.#stats.countTransport(transport);
 
     if (transport === 'knet') return this.decodeKnet(f, d);
     if (transport === 'unknown') {
@@ -110,7 +132,7 @@ export class FramePipeline {
     const m = decodeTotem(d.payload);
     if (m instanceof WireError) return this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m);
     f.totem = m;
-    this.stats.countTotemType(transport, m.header.type);
+    this.#stats.countTotemType(transport, m.header.type);
     return this.finish(f, 'totem');
   }
 
@@ -132,8 +154,8 @@ export class FramePipeline {
       const f = new Frame(rec);
       frames.push(f);
       knetDatagrams.push(undefined);
-      this.stats.frames++;
-      this.stats.bytes += f.capLen;
+      this.#stats.frames++;
+      this.#stats.bytes += f.capLen;
       const r = this.net.decode(rec);
       if (r instanceof WireError) { this.fail(f, r); continue; }
       if (r.kind === 'ignored') { this.ignore(f, r.reason); continue; }
@@ -143,7 +165,7 @@ export class FramePipeline {
       f.udp = d;
       const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
       f.transport = transport;
-      this.stats.countTransport(transport);
+      this.#stats.countTransport(transport);
       if (transport === 'knet') {
         knetDatagrams[knetDatagrams.length - 1] = d;
         payloads.push(d.payload);
@@ -157,7 +179,7 @@ export class FramePipeline {
       const m = decodeTotem(d.payload);
       if (m instanceof WireError) { this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m); continue; }
       f.totem = m;
-      this.stats.countTotemType(transport, m.header.type);
+      this.#stats.countTotemType(transport, m.header.type);
       this.finish(f, 'totem');
     }
     if (payloads.length > 0) {
@@ -177,44 +199,44 @@ export class FramePipeline {
     f.knet = k;
     if (k.kind === 'error') return this.fail(f, d.payloadOffset >= 0 ? k.error.rebase(d.payloadOffset) : k.error);
     if (k.kind !== 'data') {
-      this.stats.countType('knet', k.kind);
+      this.#stats.countType('knet', k.kind);
       return this.finish(f, 'knet-control');
     }
     if (k.status === 'fragment_pending') {
-      this.stats.countType('knet', 'fragment');
+      this.#stats.countType('knet', 'fragment');
       return this.finish(f, 'fragment');
     }
     if (k.status === 'duplicate') {
-      this.stats.countType('knet', 'duplicate');
+      this.#stats.countType('knet', 'duplicate');
       return this.finish(f, 'duplicate');
     }
     if (k.data.channel !== 0 || k.userData === undefined) {
       // Channel 1 is libnozzle (an IP tunnel), not Totem.
-      this.stats.countType('knet', `channel ${k.data.channel}`);
+      this.#stats.countType('knet', `channel ${k.data.channel}`);
       return this.finish(f, 'knet-control');
     }
     const m = decodeTotem(k.userData);
     if (m instanceof WireError) return this.fail(f, m);
     f.totem = m;
-    this.stats.countTotemType('knet', m.header.type);
+    this.#stats.countTotemType('knet', m.header.type);
     return this.finish(f, 'totem');
   }
 
   private finish(f: Frame, status: FrameStatus): DecodedFrame {
     f.status = status;
-    this.stats.countStatus(status);
+    this.#stats.countStatus(status);
     return f;
   }
 
   private fail(f: Frame, e: WireError): DecodedFrame {
     f.error = e;
-    this.stats.countError(e.code);
+    this.#stats.countError(e.code);
     return this.finish(f, 'error');
   }
 
   private ignore(f: Frame, reason: string): DecodedFrame {
     f.ignoredReason = reason;
-    this.stats.countIgnored(reason);
+    this.#stats.countIgnored(reason);
     return this.finish(f, 'ignored');
   }
 }

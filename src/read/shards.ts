@@ -7,12 +7,14 @@
  * pass (`readStatsSharded` resolves with `undefined` and a reason). Accepted only when
  *  - every boundary found by the resync heuristic is confirmed: the shard before it ended exactly
  *    there;
- *  - no decoder state crossed a boundary: the shard before it left no IP datagram waiting for
- *    fragments, and no shard saw knet (whose duplicate and reassembly windows span frames);
+ *  - at every boundary the decoders of both shards are in the same state
+ *    (FramePipeline.boundaryState): no IP datagram half reassembled, and for knet the same
+ *    duplicate window, peer restart state, reassemblies and crypto detection. A shard after a knet
+ *    boundary starts decoding 30 s of capture time early (without counting) to build that state;
+ *    capture time must not go backwards (the knet windows rely on it);
  *  - no shard hit a malformed or truncated record (the single pass reports those, with offsets);
  *  - pcapng: no section or interface block appeared after the first packet.
- * Each shard starts from fresh decoders, so with no state at a boundary it decodes exactly as the
- * single pass would from that record on.
+ * Decoding is deterministic, so equal state at a boundary means equal results after it.
  */
 import { availableParallelism } from 'node:os';
 import { open, stat } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { captureLayout, findRecordBoundary, type CaptureLayout } from '../../dis
 import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
 import type { PortRange } from '../decode/ports.ts';
 import { PipelineStats } from '../decode/stats.ts';
+import { u32 } from '../../dissectors/bytes.ts';
 import { FramePipeline } from '../decode/pipeline.ts';
 import { CaptureReader } from '../../dissectors/capture/reader.ts';
 import { runShard, type ShardResult, type ShardSpec } from './shard.ts';
@@ -30,6 +33,10 @@ export const DEFAULT_MIN_SHARD_BYTES = 32 << 20;
 /** Bytes read at a cut point to find a record boundary (many records at any snap length). */
 const RESYNC_WINDOW = 1 << 20;
 const HEAD_BYTES = 1 << 20;
+/** knet's duplicate window is 10 s; peers ping every second or so. Three times that, to be sure. */
+const WARM_UP_SECONDS = 30;
+const MIN_WARM_UP_BYTES = 256 << 10;
+const PCAPNG_WARM_UP_BYTES = 8 << 20;
 /**
  * A shard keeps nothing between frames, so a small young generation suffices; without a limit each
  * worker's heap grows with the garbage of a long file and peak RSS with the file size.
@@ -65,7 +72,6 @@ export async function readStatsSharded(path: string, opts: ShardedReadOptions): 
   const head = await readAt(path, 0, HEAD_BYTES);
   const layout = captureLayout(head);
   if (layout === undefined) return no('capture header not recognised, or longer than the look-ahead');
-  if (startsWithKnet(head, opts.ports)) return no('knet traffic (its duplicate and reassembly windows span frames)');
   const header = head.slice(0, layout.headerLength);
   const starts = [layout.headerLength];
   for (let k = 1; k < count; k++) {
@@ -74,9 +80,28 @@ export async function readStatsSharded(path: string, opts: ShardedReadOptions): 
     if (b < 0 || b <= starts[starts.length - 1]!) return no(`no record boundary found near offset ${target}`);
     starts.push(b);
   }
+  // knet state spans frames (duplicate window, peer restarts): a shard then decodes some capture
+  // time before its start without counting it, and the boundary states must agree.
+  const knet = startsWithKnet(head, opts.ports);
+  let warmBytes = 0;
+  if (knet) {
+    warmBytes = await warmUpBytes(path, layout, size);
+    if (warmBytes > size / count / 2) return no('knet traffic too dense for shards (each would need a long warm-up)');
+  }
+  const warmStarts = [starts[0]!];
+  for (let k = 1; k < count; k++) {
+    const target = starts[k]! - warmBytes;
+    if (warmBytes === 0) warmStarts.push(starts[k]!);
+    else if (target <= layout.headerLength) warmStarts.push(layout.headerLength);
+    else {
+      const b = findRecordBoundary(layout, await readAt(path, target, RESYNC_WINDOW), target, size);
+      warmStarts.push(b < 0 || b > starts[k]! ? layout.headerLength : b);
+    }
+  }
   const specs: ShardSpec[] = starts.map((start, k) => ({
     path,
     header,
+    warmStart: warmStarts[k]!,
     start,
     end: k + 1 < starts.length ? starts[k + 1]! : size,
     ...(opts.ports !== undefined ? { ports: opts.ports } : {}),
@@ -97,15 +122,35 @@ export async function readStatsSharded(path: string, opts: ShardedReadOptions): 
 
 /** Why the shards' sum would differ from one pass, or undefined when it is exact. */
 export function checkShards(layout: CaptureLayout, specs: readonly ShardSpec[], results: readonly ShardResult[], fileSize: number): string | undefined {
+  const knet = results.some((r) => r.sawKnet);
   for (let k = 0; k < results.length; k++) {
     const r = results[k]!;
     if (r.problem !== undefined) return `shard ${k}: ${r.problem}`;
-    if (r.sawKnet) return `shard ${k} saw knet traffic`;
     if (r.endOffset !== specs[k]!.end) return `shard ${k} ended at ${r.endOffset}, not at the boundary ${specs[k]!.end}`;
-    if (k + 1 < results.length && !r.clean) return `shard ${k} left IP fragments waiting at its end`;
+    if (knet && r.timeWentBack) return `shard ${k}: capture time goes back (knet windows need it in order)`;
     if (layout.format === 'pcapng' && (r.sections !== 1 || r.interfaces !== layout.interfaces)) return `shard ${k}: section or interface blocks after the first packet`;
+    if (k > 0) {
+      const before = results[k - 1]!.endState;
+      if (before === undefined) return `shard ${k - 1} ends with decoder state in flight (IP fragments or a knet reassembly)`;
+      if (before !== r.startState) return `shard ${k} starts with other decoder state than shard ${k - 1} ends with`;
+    }
   }
   return results[results.length - 1]!.endOffset === fileSize ? undefined : 'the last shard did not reach the end of the file';
+}
+
+/**
+ * Bytes of capture that cover WARM_UP_SECONDS of capture time, from the file's average rate
+ * (pcap: first and last record times; pcapng: a fixed amount).
+ */
+async function warmUpBytes(path: string, layout: CaptureLayout, size: number): Promise<number> {
+  if (layout.format !== 'pcap' || layout.firstSec < 0) return PCAPNG_WARM_UP_BYTES;
+  const target = Math.max(layout.headerLength, size - RESYNC_WINDOW);
+  const window = await readAt(path, target, RESYNC_WINDOW);
+  const b = findRecordBoundary(layout, window, target, size);
+  if (b < 0) return PCAPNG_WARM_UP_BYTES;
+  const lastSec = u32(window, b - target, layout.littleEndian);
+  const perSecond = (size - layout.headerLength) / Math.max(1, lastSec - layout.firstSec);
+  return Math.max(MIN_WARM_UP_BYTES, Math.ceil(WARM_UP_SECONDS * perSecond));
 }
 
 /** Whether the first frames of the file carry knet: such a file is read in one pass anyway. */
