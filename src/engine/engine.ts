@@ -525,7 +525,8 @@ export class TotemEngine {
   }
 
   private timer_function_orf_token_warning(): void {
-    this.log('notice', `Token has not been received in ${this.now - this.lastTokenRxMs} ms `);
+    // corosync prints whole ms from its ms-resolution token stamps ("%d ms "); the clock here may be fractional.
+    this.log('notice', `Token has not been received in ${Math.floor(this.now) - Math.floor(this.lastTokenRxMs)} ms `);
     this.arm('tokenWarning', Math.trunc((this.t.tokenWarning * this.t.token) / 100));
   }
 
@@ -1366,7 +1367,7 @@ export class TotemEngine {
   private pause_flush(): boolean {
     const paused = this.now - this.pauseTimestamp;
     if (paused > this.t.token / 2) {
-      this.log('notice', `Process pause detected for ${paused} ms, flushing membership messages.`);
+      this.log('notice', `Process pause detected for ${Math.floor(this.now) - Math.floor(this.pauseTimestamp)} ms, flushing membership messages.`);
       return true;
     }
     return false;

@@ -1,11 +1,9 @@
 /**
  * `totemscope node`: the pure Totem engine (src/engine) and the service layer (./services) driven by
- * real udpu sockets, timers and the monotonic clock. Transport as corosync 3.x udpu
- * (wire-format.md §2.2): the token socket bound to ring0_addr:port receives everything and sends
- * tokens; "multicasts" go as one unicast per nodelist member (this node included) from an
- * ephemeral-port socket. Nothing is sent before `start()`.
+ * real sockets, timers and the monotonic clock. The transport (./transport.ts) is corosync 3.x
+ * udpu (wire-format.md §2.2) or knet (§2.1, §7), as the cluster's corosync.conf says.
+ * Nothing is sent before `start()`.
  */
-import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { decodeTotem, encodeTotem, formatRingId } from '../../dissectors/totemsrp/index.ts';
 import { parseTotempg } from '../../dissectors/totempg/packet.ts';
@@ -15,7 +13,9 @@ import { TotemEngine, type EngineAction, type EngineTimers } from '../engine/ind
 import type { EffectiveTotem, NodeDirectory } from '../config/index.ts';
 import { ServiceLayer, type ServiceDelivery } from './services/index.ts';
 import { TotempgSender } from './framing.ts';
+import { createTransport, type NodeTransport } from './transport.ts';
 import { loadRingSeq, storeRingSeq } from './stateFile.ts';
+import { TokenHoldStats, type HoldSummary, type TokenWindowSummary } from './tokenStats.ts';
 
 /** 2 · sizeof(struct mcast) in v3 (wire-format.md §2.2). */
 const MCAST_OVERHEAD = 90;
@@ -29,6 +29,8 @@ export interface NodeOptions {
   readonly log: (level: string, text: string) => void;
   readonly onDeliver?: (d: ServiceDelivery) => void;
   readonly logDebug?: boolean;
+  /** The cluster authkey (knet with crypto_cipher/crypto_hash set). Never logged. */
+  readonly authkey?: Uint8Array;
 }
 
 export function engineTimers(t: EffectiveTotem): EngineTimers {
@@ -58,15 +60,39 @@ export interface NodeCounters {
   sendErrors: number;
 }
 
+/** One machine-readable statistics record (`totemscope node --stats-file`, one JSON line each). */
+export interface NodeStatsRecord {
+  readonly time: string;
+  readonly nodeid: number;
+  readonly ring: string;
+  readonly state: string;
+  readonly members: readonly number[];
+  readonly tokens: { readonly rx: number; readonly tx: number; readonly forwarded: number };
+  /** Last 100 forwarded tokens (corosync's avg_token_workload window). */
+  readonly tokenHold: TokenWindowSummary;
+  /** Every token forwarded since the previous record. */
+  readonly tokenHoldInterval: HoldSummary;
+  readonly mcast: { readonly tx: number; readonly retx: number; readonly rx: number };
+  readonly counters: NodeCounters;
+  readonly rssBytes: number;
+}
+
 export class TotemNode {
   readonly engine: TotemEngine;
   readonly services: ServiceLayer;
   readonly counters: NodeCounters = { framesIn: 0, framesOut: 0, undecodable: 0, delivered: 0, syncCompleted: 0, sendErrors: 0 };
-  private readonly addr: string;
-  private readonly port: number;
-  private readonly peers: { nodeid: number; addr: string; sock: dgram.Socket }[];
-  private readonly tokenSock = dgram.createSocket({ type: 'udp4' });
-  private readonly reassembler = new TotempgReassembler();
+  readonly tokenHold = new TokenHoldStats();
+  readonly transport: NodeTransport;
+  /**
+   * totempg assembly buffers as corosync keeps them (exec/totempg.c assembly_ref): one set while
+   * totemsrp waits for the transitional ack (from the transitional configuration until sync has
+   * completed) and one otherwise. A survivor's message in progress outlives a ring change: its
+   * first fragments were delivered in the old ring, the rest are sent and completed after sync.
+   */
+  private readonly regularAssembly = new TotempgReassembler();
+  private readonly transAssembly = new TotempgReassembler();
+  /** Mirrors the engine's waiting_trans_ack as of the action being applied (true from start, as in totemsrp). */
+  private waitingTransAck = true;
   private readonly sender: TotempgSender;
   private timer: NodeJS.Timeout | null = null;
   private timerAt: number | null = null;
@@ -75,19 +101,17 @@ export class TotemNode {
 
   constructor(private readonly opts: NodeOptions) {
     const me = opts.nodes.node(opts.nodeid);
-    const ring0 = me?.addresses.get(0);
-    if (ring0 === undefined) throw new Error(`nodeid ${opts.nodeid} has no ring0_addr in the nodelist`);
-    if (opts.totem.transport !== 'udpu') throw new Error(`transport ${opts.totem.transport} is not supported yet (udpu only)`);
-    this.addr = ring0;
-    this.port = opts.totem.links[0]?.port ?? 5405;
-    this.peers = [];
-    // Highest nodeid first: the lowest (the next ring's likely representative) gets each multicast
-    // last. For the leave message this keeps the rep in GATHER until every other member has it: the
-    // rep can only reach COMMIT after JOINs from all of them, and COMMIT ignores a late leave.
-    for (const id of [...opts.nodes.nodeids].reverse()) {
-      const a = opts.nodes.addressesOf(id).get(0);
-      if (a !== undefined) this.peers.push({ nodeid: id, addr: a, sock: dgram.createSocket({ type: 'udp4' }) });
-    }
+    this.transport = createTransport({
+      nodeid: opts.nodeid,
+      totem: opts.totem,
+      nodes: opts.nodes,
+      ...(opts.authkey !== undefined ? { authkey: opts.authkey } : {}),
+      log: opts.log,
+      onSendError: (to, e) => {
+        this.counters.sendErrors++;
+        if (this.counters.sendErrors <= 10) this.opts.log('warning', `send to ${to}: ${e.message}`);
+      },
+    });
     const votes = me?.quorumVotes ?? 1;
     const expected = opts.nodes.nodes.reduce((s, n) => s + (n.addresses.has(0) ? n.quorumVotes : 0), 0);
     this.engine = new TotemEngine({
@@ -109,36 +133,8 @@ export class TotemNode {
 
   /** Binds the sockets, then starts the engine (GATHER: JOINs go out). */
   async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.tokenSock.once('error', reject);
-      this.tokenSock.bind({ address: this.addr, port: this.port, exclusive: true }, () => {
-        this.tokenSock.off('error', reject);
-        resolve();
-      });
-    });
-    // One sending socket per member, bound to an ephemeral port and connected (totemudpu_create_sending_socket):
-    // a connected send skips the address lookup, so a multicast leaves as back-to-back unicasts. That
-    // matters for the leave message: a member that gets it after the others already moved to COMMIT
-    // ignores it and logs "Failed to receive the leave message".
-    for (const p of this.peers) {
-      await new Promise<void>((resolve, reject) => {
-        p.sock.once('error', reject);
-        p.sock.bind({ address: this.addr, port: 0 }, () => {
-          p.sock.connect(this.port, p.addr, () => {
-            p.sock.off('error', reject);
-            resolve();
-          });
-        });
-      });
-    }
-    this.tokenSock.on('message', (buf) => this.onFrame(buf));
-    const onErr = (e: Error): void => this.opts.log('warning', `socket error: ${e.message}`);
-    this.tokenSock.on('error', onErr);
-    for (const p of this.peers) {
-      p.sock.on('message', (buf) => this.onFrame(buf));
-      p.sock.on('error', onErr);
-    }
-    this.opts.log('notice', `Initializing transport (UDP/IP Unicast). Bound to ${this.addr}:${this.port}, nodeid ${this.opts.nodeid}.`);
+    await this.transport.start((message) => this.onFrame(message));
+    this.opts.log('notice', this.transport.description);
     this.engine.start(this.now());
     this.pump();
   }
@@ -150,22 +146,28 @@ export class TotemNode {
     this.pump();
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    // dgram sends are queued on the socket; closing after a short flush keeps the leave on the wire.
-    await new Promise((r) => setTimeout(r, 50));
-    this.tokenSock.close();
-    for (const p of this.peers) p.sock.close();
+    await this.transport.close();
   }
 
-  private onFrame(buf: Buffer): void {
+  private onFrame(frame: Uint8Array): void {
     if (this.closed) return;
     this.counters.framesIn++;
-    const msg = decodeTotem(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+    const msg = decodeTotem(frame);
     if (!('kind' in msg)) {
       this.counters.undecodable++;
       return;
     }
-    this.engine.step(msg, this.now());
+    if (msg.kind !== 'orf_token') {
+      this.engine.step(msg, this.now());
+      this.pump();
+      return;
+    }
+    // Hold time as corosync counts it: token accepted → token sent and its deliveries done.
+    const rxAt = this.now();
+    const forwardedBefore = this.engine.stats.orfTokenTx;
+    this.engine.step(msg, rxAt);
     this.pump();
+    if (this.engine.stats.orfTokenTx !== forwardedBefore) this.tokenHold.record(rxAt, this.now());
   }
 
   /** Runs the engine's actions and the service layer's output until both are quiet. */
@@ -175,35 +177,41 @@ export class TotemNode {
     try {
       for (let guard = 0; guard < 10_000; guard++) {
         const actions = this.engine.takeActions();
-        let serviceWork = false;
         for (const a of actions) this.apply(a);
-        for (const o of this.services.takeOutput()) {
-          serviceWork = true;
-          switch (o.type) {
-            case 'mcast':
-              for (const p of this.sender.packets(o.bytes)) {
-                if (!this.engine.submit(p, this.now())) this.opts.log('warning', 'new message queue full, message dropped');
-              }
-              break;
-            case 'log':
-              if (o.level !== 'debug' || this.opts.logDebug === true) this.opts.log(o.level, o.text);
-              break;
-            case 'syncCompleted':
-              this.counters.syncCompleted++;
-              this.engine.transAck();
-              break;
-            case 'deliver':
-              this.counters.delivered++;
-              this.opts.onDeliver?.(o.delivery);
-              break;
-          }
-        }
+        const serviceWork = this.serviceOutput();
         if (actions.length === 0 && !serviceWork) break;
       }
     } finally {
       this.pumping = false;
     }
     this.schedule();
+  }
+
+  /** Acts on the service layer's output; false when there was none. */
+  private serviceOutput(): boolean {
+    const out = this.services.takeOutput();
+    for (const o of out) {
+      switch (o.type) {
+        case 'mcast':
+          for (const p of this.sender.packets(o.bytes)) {
+            if (!this.engine.submit(p, this.now())) this.opts.log('warning', 'new message queue full, message dropped');
+          }
+          break;
+        case 'log':
+          if (o.level !== 'debug' || this.opts.logDebug === true) this.opts.log(o.level, o.text);
+          break;
+        case 'syncCompleted':
+          this.counters.syncCompleted++;
+          this.engine.transAck();
+          this.waitingTransAck = false;
+          break;
+        case 'deliver':
+          this.counters.delivered++;
+          this.opts.onDeliver?.(o.delivery);
+          break;
+      }
+    }
+    return out.length > 0;
   }
 
   private apply(a: EngineAction): void {
@@ -217,13 +225,24 @@ export class TotemNode {
           this.opts.log('warning', `undecodable totempg packet from ${a.sender}: ${p.message}`);
           break;
         }
-        const r = this.reassembler.feed(a.sender, p, { seq: a.seq, frame: 0, time: this.now() });
+        const assembly = this.waitingTransAck ? this.transAssembly : this.regularAssembly;
+        const r = assembly.feed(a.sender, p, { seq: a.seq, frame: 0, time: this.now() });
         for (const c of r.complete) this.services.onMessage(a.sender, c.bytes);
+        // Now, not after the whole batch: the last barrier completes sync (trans ack) before the
+        // next packet is assembled, as in corosync, where both happen inside the delivery callback.
+        this.serviceOutput();
         break;
       }
       case 'configuration':
+        // totempg app_confchg_fn: only the assemblies of members that left are dropped.
+        for (const left of a.left) {
+          this.regularAssembly.flushSender(left, 'ring-change');
+          this.transAssembly.flushSender(left, 'ring-change');
+        }
         if (a.kind === 'transitional') {
-          this.reassembler.flush('ring-change');
+          // totemsrp sets waiting_trans_ack right after the transitional callback; the old ring's
+          // remaining messages are then assembled in the transitional set.
+          this.waitingTransAck = true;
           this.services.resetPartial();
         }
         this.services.onConfiguration(a.kind, a.members, a.ringId);
@@ -239,22 +258,7 @@ export class TotemNode {
 
   private send(to: number | 'multicast', bytes: Uint8Array): void {
     if (this.closed) return;
-    const cb = (e: Error | null): void => {
-      if (e === null) return;
-      this.counters.sendErrors++;
-      if (this.counters.sendErrors <= 10) this.opts.log('warning', `send to ${to}: ${e.message}`);
-    };
-    if (to === 'multicast') {
-      for (const p of this.peers) {
-        this.counters.framesOut++;
-        p.sock.send(bytes, cb);
-      }
-      return;
-    }
-    const peer = this.peers.find((p) => p.nodeid === to);
-    if (peer === undefined) return;
-    this.counters.framesOut++;
-    this.tokenSock.send(bytes, this.port, peer.addr, cb);
+    this.counters.framesOut += this.transport.send(to, bytes);
   }
 
   private schedule(): void {
@@ -277,11 +281,31 @@ export class TotemNode {
   statsLine(): string {
     const st = this.engine.stats;
     const c = this.counters;
+    const hold = this.tokenHold.window();
     return (
       `stats: ring ${this.ringIdText} ${this.engine.stateName} members ${this.engine.members.join(' ')}; ` +
       `tokens rx ${st.orfTokenRx} tx ${st.orfTokenTx}; mcast tx ${st.mcastTx} retx ${st.mcastRetx} rx ${st.mcastRx}; ` +
-      `frames in ${c.framesIn} out ${c.framesOut} send errors ${c.sendErrors} undecodable ${c.undecodable}; delivered ${c.delivered}; syncs ${c.syncCompleted}`
+      `frames in ${c.framesIn} out ${c.framesOut} send errors ${c.sendErrors} undecodable ${c.undecodable}; delivered ${c.delivered}; syncs ${c.syncCompleted}; ` +
+      `token hold (last ${hold.count}) median ${hold.medianMs.toFixed(3)} ms avg_token_workload ${hold.avgTokenWorkload} mtt_rx_token ${hold.mttRxToken}`
     );
+  }
+
+  /** Statistics for `--stats-file`; starts a new token-hold interval. */
+  statsRecord(): NodeStatsRecord {
+    const st = this.engine.stats;
+    return {
+      time: new Date().toISOString(),
+      nodeid: this.opts.nodeid,
+      ring: this.ringIdText,
+      state: this.engine.stateName,
+      members: [...this.engine.members],
+      tokens: { rx: st.orfTokenRx, tx: st.orfTokenTx, forwarded: this.tokenHold.total },
+      tokenHold: this.tokenHold.window(),
+      tokenHoldInterval: this.tokenHold.takeInterval(),
+      mcast: { tx: st.mcastTx, retx: st.mcastRetx, rx: st.mcastRx },
+      counters: { ...this.counters },
+      rssBytes: process.memoryUsage.rss(),
+    };
   }
 
   get ringIdText(): string {

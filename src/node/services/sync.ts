@@ -153,6 +153,11 @@ export class SyncEngine {
   private completed(): void {
     this.state = 'idle';
     this.completedRings++;
+    // corosync's quorum service logs the synced ring's members this way when votequorum activates
+    // (vsf_quorum.c quorum_api_set_quorum), just before sync completes; operators and tests read
+    // this node's member list from it.
+    const members = [...this.received.keys()].sort((a, b) => a - b);
+    this.log('notice', `Members[${members.length}]:${members.map((m) => ` ${m}`).join('')}`);
     this.log('notice', 'Completed service synchronization, ready to provide service.');
     this.out.push({ type: 'completed', ringId: this.ringId });
   }
