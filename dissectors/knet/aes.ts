@@ -72,7 +72,12 @@ function invMixWord(w: number): number {
   return TD0[SBOX[w >>> 24]!]! ^ TD1[SBOX[(w >>> 16) & 0xff]!]! ^ TD2[SBOX[(w >>> 8) & 0xff]!]! ^ TD3[SBOX[w & 0xff]!]!;
 }
 
-const kernel: AesKernel | undefined = loadAesKernel([TD0, TD1, TD2, TD3], INV_SBOX);
+/** Built on first use: commands that never decrypt knet do not pay for it at start-up. */
+let kernel: AesKernel | undefined | null = null;
+function aesKernel(): AesKernel | undefined {
+  if (kernel === null) kernel = loadAesKernel([TD0, TD1, TD2, TD3], INV_SBOX);
+  return kernel;
+}
 /** The decryptor whose round keys are in the kernel memory. */
 let keysLoaded: AesCbcDecryptor | undefined;
 
@@ -89,7 +94,7 @@ export class AesCbcDecryptor {
 
   /** `key`: 16, 24 or 32 bytes (AES-128/192/256). */
   constructor(key: Uint8Array, opts: AesCbcDecryptorOptions = {}) {
-    this.#kernel = opts.wasm === false ? undefined : kernel;
+    this.#kernel = opts.wasm === false ? undefined : aesKernel();
     const nk = key.length / 4;
     if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new RangeError('AES key must be 16, 24 or 32 bytes');
     const rounds = nk + 6;

@@ -147,7 +147,7 @@ export class HmacSha256 {
   readonly #groupSizes = new Uint8Array(MAX_GROUP);
 
   constructor(key: Uint8Array, keyHash: (k: Uint8Array) => Uint8Array, opts: HmacSha256Options = {}) {
-    this.#kernel = opts.wasm === false ? undefined : sha256Kernel;
+    this.#kernel = opts.wasm === false ? undefined : sha256Kernel();
     this.#lanes = opts.lanes === false || opts.wasm === false ? undefined : HmacSha256.#fourLaneKernel();
     const k = new Uint8Array(64);
     k.set(key.length > 64 ? keyHash(key) : key);
@@ -175,7 +175,7 @@ export class HmacSha256 {
   static #fourLaneKernel(): Sha256x4Kernel | undefined {
     if (lanes4 !== null) return lanes4;
     lanes4 = undefined;
-    const k = sha256x4Kernel;
+    const k = sha256x4Kernel();
     if (k === undefined) return undefined;
     const key = new Uint8Array(64).map((_, i) => (i * 151 + 7) & 0xff);
     const reference = new HmacSha256(key, (x) => x, { wasm: false, native: false });

@@ -180,5 +180,13 @@ function load(): Sha256Kernel | undefined {
   return { blocks, hmac, bytes, words };
 }
 
-/** The kernel, or undefined where WebAssembly is unavailable (callers fall back to JavaScript). */
-export const sha256Kernel: Sha256Kernel | undefined = load();
+let kernel: Sha256Kernel | undefined | null = null;
+
+/**
+ * The kernel, or undefined where WebAssembly is unavailable (callers fall back to JavaScript).
+ * Built on first use: commands that never see knet crypto do not pay for it at start-up.
+ */
+export function sha256Kernel(): Sha256Kernel | undefined {
+  if (kernel === null) kernel = load();
+  return kernel;
+}

@@ -236,4 +236,10 @@ function load(): Sha256x4Kernel | undefined {
  * The kernel, or undefined where WebAssembly SIMD is unavailable (callers then verify one message
  * at a time). sha256.ts checks its results against the scalar code before using it.
  */
-export const sha256x4Kernel: Sha256x4Kernel | undefined = load();
+export function sha256x4Kernel(): Sha256x4Kernel | undefined {
+  if (kernel === null) kernel = load();
+  return kernel;
+}
+
+/** Built on first use (see sha256Wasm.ts). */
+let kernel: Sha256x4Kernel | undefined | null = null;
