@@ -98,6 +98,14 @@ export class TotemNode {
   private timerAt: number | null = null;
   private pumping = false;
   private closed = false;
+  /**
+   * Deliveries of an operational ring, assembled and handed to the services after the frames at
+   * hand (setImmediate): a token that arrived behind a burst of messages is forwarded first, as
+   * a corosync member forwards it before it is done delivering. Order is kept: anything that must
+   * see the services up to date (a configuration change, sync, stop) drains the queue first.
+   */
+  private readonly deferred: Array<{ readonly sender: number; readonly seq: number; readonly payload: Uint8Array; readonly time: number }> = [];
+  private drainScheduled = false;
 
   constructor(private readonly opts: NodeOptions) {
     const me = opts.nodes.node(opts.nodeid);
@@ -142,6 +150,7 @@ export class TotemNode {
   /** Multicasts the leave message, waits for the sends to be flushed, closes. */
   async stop(): Promise<void> {
     if (this.closed) return;
+    this.drainDeliveries();
     this.engine.leave(this.now());
     this.pump();
     this.closed = true;
@@ -220,20 +229,27 @@ export class TotemNode {
         this.send(a.to, encodeTotem(a.msg));
         break;
       case 'deliver': {
-        const p = parseTotempg(a.payload, true);
-        if (p instanceof WireError) {
-          this.opts.log('warning', `undecodable totempg packet from ${a.sender}: ${p.message}`);
+        if (!this.waitingTransAck) {
+          this.deferred.push({ sender: a.sender, seq: a.seq, payload: a.payload, time: this.now() });
+          if (!this.drainScheduled) {
+            this.drainScheduled = true;
+            setImmediate(() => {
+              this.drainScheduled = false;
+              if (this.closed) return;
+              this.drainDeliveries();
+              this.pump();
+            });
+          }
           break;
         }
-        const assembly = this.waitingTransAck ? this.transAssembly : this.regularAssembly;
-        const r = assembly.feed(a.sender, p, { seq: a.seq, frame: 0, time: this.now() });
-        for (const c of r.complete) this.services.onMessage(a.sender, c.bytes);
-        // Now, not after the whole batch: the last barrier completes sync (trans ack) before the
-        // next packet is assembled, as in corosync, where both happen inside the delivery callback.
-        this.serviceOutput();
+        // During sync every packet is delivered at once: the last barrier completes sync (trans
+        // ack) before the next packet is assembled, as in corosync.
+        this.drainDeliveries();
+        this.deliver(a.sender, a.seq, a.payload, this.now());
         break;
       }
       case 'configuration':
+        this.drainDeliveries();
         // totempg app_confchg_fn: only the assemblies of members that left are dropped.
         for (const left of a.left) {
           this.regularAssembly.flushSender(left, 'ring-change');
@@ -254,6 +270,29 @@ export class TotemNode {
         if (a.level !== 'debug' || this.opts.logDebug === true) this.opts.log(a.level, a.text);
         break;
     }
+  }
+
+  /** Delivers what was deferred, in order. */
+  private drainDeliveries(): void {
+    for (let i = 0; i < this.deferred.length; i++) {
+      const d = this.deferred[i]!;
+      this.deliver(d.sender, d.seq, d.payload, d.time);
+    }
+    this.deferred.length = 0;
+  }
+
+  private deliver(sender: number, seq: number, payload: Uint8Array, time: number): void {
+    const p = parseTotempg(payload, true);
+    if (p instanceof WireError) {
+      this.opts.log('warning', `undecodable totempg packet from ${sender}: ${p.message}`);
+      return;
+    }
+    const assembly = this.waitingTransAck ? this.transAssembly : this.regularAssembly;
+    const r = assembly.feed(sender, p, { seq, frame: 0, time });
+    for (const c of r.complete) this.services.onMessage(sender, c.bytes);
+    // Now, not after the whole batch: the last barrier completes sync (trans ack) before the
+    // next packet is assembled, as in corosync, where both happen inside the delivery callback.
+    this.serviceOutput();
   }
 
   private send(to: number | 'multicast', bytes: Uint8Array): void {

@@ -140,6 +140,8 @@ function run(batchAt: number | undefined, together = true): { syncAt: number | u
       if (syncAt === undefined && node.counters.syncCompleted > 0) syncAt = i;
       collect();
     }
+    // Deliveries after sync are deferred to the next turn of the event loop: hand them over now.
+    (node as unknown as { drainDeliveries(): void }).drainDeliveries();
     void node.transport.close();
     return { syncAt, cpg: delivered.filter((d) => d.cpg !== undefined) };
   } finally {
