@@ -54,6 +54,13 @@ export class Distribution {
     if (!(value >= 0)) return; // NaN and negatives (clock steps) are not samples
     this.count++;
     if (value > this.max) this.max = value;
+    const buckets = this.buckets;
+    if (buckets !== null) {
+      // The steady state of a long capture: one increment, no call.
+      const index = bucketIndex(value);
+      buckets[index] = (buckets[index] ?? 0) + 1;
+      return;
+    }
     const exact = this.exact;
     if (exact !== null) {
       const index = this.count - 1;

@@ -47,12 +47,17 @@ export async function analyzeFiles(paths: readonly string[], opts: AnalyzeFilesO
     const pipeline = new FramePipeline(opts.pipeline ?? {});
     let frames = 0;
     let bytes = 0;
-    await readCaptureFile(path, (rec) => {
-      frames++;
-      bytes += rec.origLen + 16; // not rec.data: it may be built on access
-      if (opts.onProgress !== undefined && (frames & 0xffff) === 0) opts.onProgress(bytes, opts.totalBytes ?? 0);
-      analyzer.push(pipeline.decode(rec));
-    });
+    // One read buffer for the whole file: the analyzer keeps nothing that points into frame bytes.
+    await readCaptureFile(
+      path,
+      (rec) => {
+        frames++;
+        bytes += rec.origLen + 16; // not rec.data: it may be built on access
+        if (opts.onProgress !== undefined && (frames & 0xffff) === 0) opts.onProgress(bytes, opts.totalBytes ?? 0);
+        analyzer.push(pipeline.decode(rec));
+      },
+      { reuseBuffer: true },
+    );
     files.push({ path, frames, clock_offset_s: 0, common_token_hops: 0, duplicates_dropped: 0 });
   } else {
     const aligner = new ClockAligner(paths.length);

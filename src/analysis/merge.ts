@@ -134,11 +134,24 @@ export class CrossCaptureDedup {
   }
 }
 
-/** A frame with its timestamp shifted by `-offsetS` (the analyzer reads only tsSec/tsNsec). */
+/**
+ * A frame with its timestamp shifted by `-offsetS`. Call it while the frame's bytes are valid (in the
+ * reader's callback): `endpoints` is a getter of pipeline frames, which a spread would drop, so it is
+ * read here.
+ */
 export function shiftFrame(f: DecodedFrame, offsetS: number): DecodedFrame {
   if (offsetS === 0) return f;
   const total = f.tsSec + f.tsNsec / 1e9 - offsetS;
   const sec = Math.floor(total);
   const nsec = Math.min(999_999_999, Math.max(0, Math.round((total - sec) * 1e9)));
-  return { ...f, tsSec: sec, tsNsec: nsec };
+  const endpoints = f.endpoints;
+  return {
+    ...f,
+    tsSec: sec,
+    tsNsec: nsec,
+    endpoints,
+    get data(): Uint8Array {
+      return f.data;
+    },
+  };
 }

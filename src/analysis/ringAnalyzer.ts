@@ -86,8 +86,8 @@ interface JoinInfo {
 interface NodeState {
   readonly nodeid: number;
   readonly addresses: string[];
-  /** Current source address per link key (knet: per port; udp/udpu: one). */
-  readonly current: Map<string, string>;
+  /** Current source address per link key (knet: the destination port; udp/udpu: one, key -1). */
+  readonly current: Map<number, string>;
   firstSeen: number;
   lastSeen: number;
   frames: number;
@@ -113,6 +113,11 @@ interface NodeState {
   /** Token destination cache: address → nodeid. */
   lastDstAddr: string;
   lastDstNode: number;
+  /** The ring whose `senders` already holds this node (saves a Set insert per token). */
+  senderIn: Ring | null;
+  /** `nextIn.next(nodeid)`, cached for a ring with a commit token (its order never changes). */
+  nextIn: Ring | null;
+  nextNode: number;
 }
 
 interface PendingSweep {
@@ -148,6 +153,12 @@ interface LossState {
 
 class Ring {
   readonly key: string;
+  /** Creation order (the lookup map's insertion order). */
+  serial = 0;
+  /** Still in the analyzer's lookup map. */
+  inMap = false;
+  /** Still in activeRings. */
+  inActive = false;
   readonly rep: number;
   readonly seq: bigint;
   readonly members = new Set<number>();
@@ -161,6 +172,8 @@ class Ring {
   firstSeen: number;
   lastSeen: number;
   operational = false;
+  /** The analyzer's latest frame time when this ring entered `memberships` (>= firstSeen; non-decreasing in list order). */
+  listedBound = -Infinity;
   ended = false;
   emitted = false;
   listed = false;
@@ -228,7 +241,10 @@ class Ring {
   next(nodeid: number): number | null {
     const order = this.commitAddr ?? this.sortedMembers();
     if (order.length === 0) return null;
-    for (const m of order) if (m > nodeid) return m;
+    for (let i = 0; i < order.length; i++) {
+      const m = order[i] as number;
+      if (m > nodeid) return m;
+    }
     return order[0] ?? null;
   }
 
@@ -248,6 +264,9 @@ interface EntryState {
   inferred: boolean;
 }
 
+/** Nodeids below this are looked up in an array (corosync nodelists usually number nodes 1..N). */
+const NODE_INDEX_LIMIT = 1024;
+
 /** Leave times kept per node. */
 const MAX_LEAVE_TIMES = 8;
 
@@ -261,18 +280,30 @@ export class RingAnalyzer {
   private readonly maxEntries: number;
 
   private readonly nodes = new Map<number, NodeState>();
+  /** `nodes` again, indexed by nodeid for nodeids below NODE_INDEX_LIMIT (the hot path's lookup). */
+  private readonly nodeIndex: (NodeState | undefined)[] = new Array<NodeState | undefined>(NODE_INDEX_LIMIT).fill(undefined);
   private readonly ipToNode = new Map<string, number>();
   private readonly rings = new Map<string, Ring>();
+  private ringSerial = 0;
+  /** Rings in `rings` that pruning may remove (ended, no token loss), in no particular order. */
+  private prunable: Ring[] = [];
   private readonly activeRings: Ring[] = [];
   private readonly memberships: Ring[] = [];
   private membershipsDropped = 0;
   private readonly pool = new SeqWindowPool();
+  /** Rings in activeRings that hold a seq window. */
+  private windowsHeld = 0;
   private lastRing: Ring | null = null;
+  /** The RingId object `lastRing` was last looked up with. */
+  private lastRingId: RingId | null = null;
   private readonly pendingLosses: LossState[] = [];
+  /** Earliest deadline among pendingLosses (Infinity: none due). */
+  private nextLossDeadline = Infinity;
   private readonly losses: LossState[] = [];
 
-  private firstTs: number | null = null;
-  private lastTs: number | null = null;
+  /** First frame's time and the latest frame time so far (valid once frameCounts.total > 0). */
+  private firstTs = 0;
+  private lastTs = -Infinity;
   private readonly frameCounts = { total: 0, totem: 0, knet_control: 0, fragment: 0, duplicate: 0, ignored: 0, error: 0 };
   private readonly messageCounts = new Float64Array(8);
   private readonly transports = new Set<string>();
@@ -282,7 +313,10 @@ export class RingAnalyzer {
   private readonly rotationActiveDist = new Distribution();
   private readonly idleHoldDist = new Distribution();
   private readonly rotationRefs = new Set<number>();
+  private lastRotationRef = -1;
   private maxGap: { at: number; node: number; gap_ms: number } | null = null;
+  /** maxGap.gap_ms (-Infinity while none). */
+  private maxGapMs = -Infinity;
   private readonly tokenRetransmits = new Map<number, number>();
   private readonly nearMisses: NearMissJson[] = [];
 
@@ -339,8 +373,8 @@ export class RingAnalyzer {
     const counts = this.frameCounts;
     counts.total++;
     const ts = frame.tsSec + frame.tsNsec / 1e9;
-    if (this.firstTs === null) this.firstTs = ts;
-    if (this.lastTs === null || ts > this.lastTs) this.lastTs = ts;
+    if (counts.total === 1) this.firstTs = ts;
+    if (ts > this.lastTs) this.lastTs = ts;
     const knet = frame.knet;
     if (knet !== undefined) {
       const ep = frame.endpoints;
@@ -371,33 +405,40 @@ export class RingAnalyzer {
     const msg = frame.totem;
     if (msg === undefined) return;
     counts.totem++;
-    const type = msg.header.type & 7;
-    this.messageCounts[type] = (this.messageCounts[type] ?? 0) + 1;
     const transport = frame.transport;
     if (transport !== this.lastTransport) {
       this.lastTransport = transport;
       if (transport !== undefined) this.transports.add(transport);
     }
 
-    if (this.pendingLosses.length > 0) this.checkPendingLosses(ts);
+    if (ts > this.nextLossDeadline) this.checkPendingLosses(ts);
 
+    // Counted by kind (the decoder picks the kind from the header's type, §3.1): one property read of
+    // the message here, where every kind passes.
+    const byType = this.messageCounts;
     switch (msg.kind) {
       case 'orf_token':
+        byType[0] = (byType[0] ?? 0) + 1;
         this.onToken(frame, msg, ts);
         break;
       case 'mcast':
+        byType[1] = (byType[1] ?? 0) + 1;
         this.onMcast(frame, msg, ts);
         break;
+      case 'memb_merge_detect':
+        byType[2] = (byType[2] ?? 0) + 1;
+        this.onMergeDetect(frame, msg, ts);
+        break;
       case 'memb_join':
+        byType[3] = (byType[3] ?? 0) + 1;
         this.onJoin(frame, msg, ts);
         break;
       case 'memb_commit_token':
+        byType[4] = (byType[4] ?? 0) + 1;
         this.onCommit(frame, msg, ts);
         break;
-      case 'memb_merge_detect':
-        this.onMergeDetect(frame, msg, ts);
-        break;
       case 'token_hold_cancel':
+        byType[5] = (byType[5] ?? 0) + 1;
         this.onHoldCancel(frame, msg, ts);
         break;
     }
@@ -406,7 +447,7 @@ export class RingAnalyzer {
   // ---------------------------------------------------------------- nodes and addresses
 
   private node(nodeid: number, ts: number): NodeState {
-    let n = this.nodes.get(nodeid);
+    let n = nodeid < NODE_INDEX_LIMIT && nodeid >= 0 ? this.nodeIndex[nodeid] : this.nodes.get(nodeid);
     if (n === undefined) {
       n = {
         nodeid,
@@ -431,8 +472,12 @@ export class RingAnalyzer {
         lastSrc: '',
         lastDstAddr: '',
         lastDstNode: -1,
+        senderIn: null,
+        nextIn: null,
+        nextNode: -1,
       };
       this.nodes.set(nodeid, n);
+      if (nodeid < NODE_INDEX_LIMIT && nodeid >= 0) this.nodeIndex[nodeid] = n;
     }
     return n;
   }
@@ -443,26 +488,29 @@ export class RingAnalyzer {
     n.frames++;
     if (ts > n.lastSeen) n.lastSeen = ts;
     if (ts < n.firstSeen) n.firstSeen = ts;
-    const ep = frame.endpoints;
-    if (trackAddress && ep !== undefined && nodeid !== 0 && (ep.src !== n.lastSrc || frame.transport === 'knet')) {
-      n.lastSrc = ep.src;
+    if (!trackAddress || nodeid === 0) return n;
+    const src = sourceAddress(frame);
+    if (src === undefined) return n;
+    const knet = frame.transport === 'knet';
+    if (src !== n.lastSrc || knet) {
+      n.lastSrc = src;
       // knet sends each link from its own address and port; udp/udpu have one address per node.
-      const linkKey = frame.transport === 'knet' ? String(ep.dstPort) : '';
+      const linkKey = knet ? destinationPort(frame) : -1;
       const cur = n.current.get(linkKey);
-      if (cur !== ep.src) {
+      if (cur !== src) {
         if (cur === undefined) {
-          n.current.set(linkKey, ep.src);
-          if (!n.addresses.includes(ep.src)) n.addresses.push(ep.src);
-          if (!this.ipToNode.has(ep.src)) this.ipToNode.set(ep.src, nodeid);
+          n.current.set(linkKey, src);
+          if (!n.addresses.includes(src)) n.addresses.push(src);
+          if (!this.ipToNode.has(src)) this.ipToNode.set(src, nodeid);
         } else {
-          this.addressChange(n, linkKey, cur, ep.src, ts);
+          this.addressChange(n, linkKey, cur, src, ts);
         }
       }
     }
     return n;
   }
 
-  private addressChange(n: NodeState, linkKey: string, oldAddr: string, newAddr: string, ts: number): void {
+  private addressChange(n: NodeState, linkKey: number, oldAddr: string, newAddr: string, ts: number): void {
     n.current.set(linkKey, newAddr);
     const seenBefore = n.addresses.includes(newAddr);
     if (!seenBefore) n.addresses.push(newAddr);
@@ -490,7 +538,7 @@ export class RingAnalyzer {
 
   private tokenDestination(frame: DecodedFrame, targetNodeid: number, from: NodeState): number {
     if (frame.transport === 'knet') return targetNodeid !== 0 ? targetNodeid : -1;
-    const dst = frame.endpoints?.dst;
+    const dst = destinationAddress(frame);
     if (dst === undefined) return -1;
     if (dst === from.lastDstAddr && from.lastDstNode > 0) return from.lastDstNode;
     const node = this.ipToNode.get(dst) ?? -1;
@@ -503,16 +551,22 @@ export class RingAnalyzer {
 
   private ring(id: RingId, ts: number): Ring {
     const last = this.lastRing;
-    if (last !== null && last.rep === id.rep && last.seq === id.seq) {
+    // The decoder hands out one RingId object while the id repeats: identity first, then the value.
+    if (last !== null && (id === this.lastRingId || (last.rep === id.rep && last.seq === id.seq))) {
+      this.lastRingId = id;
       if (ts > last.lastSeen) last.lastSeen = ts;
       return last;
     }
+    this.lastRingId = id;
     const key = formatRingId(id);
     let r = this.rings.get(key);
     if (r === undefined) {
       r = new Ring(id, ts);
+      r.serial = this.ringSerial++;
+      r.inMap = true;
       this.rings.set(key, r);
       this.activeRings.push(r);
+      r.inActive = true;
       this.pruneRings();
     }
     if (ts > r.lastSeen) r.lastSeen = ts;
@@ -523,11 +577,29 @@ export class RingAnalyzer {
   /** Ended rings that are no longer referenced leave the lookup map (they stay in `memberships`). */
   private pruneRings(): void {
     if (this.rings.size < 256) return;
-    for (const [key, r] of this.rings) {
-      if (r.ended && r.loss === null && this.rings.size > 128) this.rings.delete(key);
+    // The prunable rings in map order, removed while the map holds more than 128 (a scan of the map
+    // in insertion order would remove the same ones).
+    if (this.prunable.length > 0) {
+      const candidates = this.prunable.sort((a, b) => a.serial - b.serial);
+      const kept: Ring[] = [];
+      for (const r of candidates) {
+        if (!r.inMap || !r.ended || r.loss !== null) continue;
+        if (this.rings.size > 128) {
+          this.rings.delete(r.key);
+          r.inMap = false;
+        } else {
+          kept.push(r);
+        }
+      }
+      this.prunable = kept;
     }
     for (let i = this.activeRings.length - 1; i >= 0; i--) {
-      if (this.activeRings[i]?.ended === true) this.activeRings.splice(i, 1);
+      const r = this.activeRings[i];
+      if (r?.ended === true) {
+        this.activeRings.splice(i, 1);
+        r.inActive = false;
+        if (r.window !== null) this.windowsHeld--;
+      }
     }
   }
 
@@ -538,6 +610,7 @@ export class RingAnalyzer {
     r.young = firstSeq >= 0 && firstSeq <= 16;
     if (!r.listed) {
       r.listed = true;
+      r.listedBound = this.lastTs;
       if (this.memberships.length < MAX_MEMBERSHIPS) this.memberships.push(r);
       else this.membershipsDropped++;
     }
@@ -560,15 +633,28 @@ export class RingAnalyzer {
   private ensureWindow(r: Ring): SeqWindow {
     if (r.window === null) {
       // Bounded memory: at most MAX_WINDOWS rings track seqs; the longest-silent one is ended.
-      const holders = this.activeRings.filter((x) => x.window !== null && x !== r);
-      if (holders.length >= MAX_WINDOWS) {
+      if (this.windowsHeld >= MAX_WINDOWS) {
         let oldest: Ring | null = null;
-        for (const x of holders) if (oldest === null || x.lastSeen < oldest.lastSeen) oldest = x;
+        for (const x of this.activeRings) {
+          if (x.window !== null && x !== r && (oldest === null || x.lastSeen < oldest.lastSeen)) oldest = x;
+        }
         if (oldest !== null) this.endRing(oldest, oldest.lastSeen);
       }
       r.window = this.pool.take();
+      if (r.inActive) this.windowsHeld++;
     }
     return r.window;
+  }
+
+  /** `r.next(node) ?? -1` for a ring whose order came from its commit token. */
+  private nextInRing(r: Ring, node: NodeState): number {
+    if (node.nextIn === r) return node.nextNode;
+    const next = r.next(node.nodeid) ?? -1;
+    if (r.commitAddr !== null) {
+      node.nextIn = r;
+      node.nextNode = next;
+    }
+    return next;
   }
 
   // ---------------------------------------------------------------- ORF token
@@ -592,7 +678,7 @@ export class RingAnalyzer {
     if (r.commitAddr !== null && !r.emitted && r.formedAt !== null) this.ringFormed(r, ts);
     this.addMember(r, sender, ts);
     // The next node in ring order once the commit token gave it; the destination address otherwise.
-    const dst = r.inferred ? this.tokenDestination(frame, t.header.targetNodeid, senderNode) : (r.next(sender) ?? -1);
+    const dst = r.inferred ? this.tokenDestination(frame, t.header.targetNodeid, senderNode) : this.nextInRing(r, senderNode);
     if (dst > 0) this.addMember(r, dst, ts);
     if (senderNode.ring !== r && (senderNode.ring === null || senderNode.ring.seq <= r.seq)) senderNode.ring = r;
 
@@ -631,7 +717,10 @@ export class RingAnalyzer {
     r.lastTokenSeqField = t.seq;
     r.lastTokenAru = t.aru;
     r.lastTokenCopies = 1;
-    r.senders.add(sender);
+    if (senderNode.senderIn !== r) {
+      senderNode.senderIn = r;
+      r.senders.add(sender);
+    }
     if (r.rep === sender) {
       r.repVisits++;
       if (r.repLastSeq === t.seq) r.repUnchanged++;
@@ -647,16 +736,17 @@ export class RingAnalyzer {
     // §6.3 step 4: the rep holds the token once seq was unchanged for seqno_unchanged_const visits.
     // When the capture began less than that many visits ago, an unchanged seq on every visit so far
     // counts too.
-    const unchanged = t.seq === r.repLastSeq && t.rtrList.length === 0;
-    const cancelled = r.holdCancelAt >= r.lastTokenTs;
-    const enoughIdle =
-      r.repUnchanged + 1 >= this.seqnoUnchanged ||
-      (r.commitAddr === null && r.repVisits >= 1 && r.repUnchanged + 1 >= r.repVisits);
-    const idleFloor = this.holdMs !== null ? this.holdMs * 0.5 : 20;
-    if (sender === r.rep && unchanged && enoughIdle && (holdMs >= idleFloor || cancelled)) {
-      this.idleHoldDist.add(holdMs);
-      r.idleSinceRef = true;
-      return;
+    if (sender === r.rep && t.seq === r.repLastSeq && t.rtrList.length === 0) {
+      const cancelled = r.holdCancelAt >= r.lastTokenTs;
+      const enoughIdle =
+        r.repUnchanged + 1 >= this.seqnoUnchanged ||
+        (r.commitAddr === null && r.repVisits >= 1 && r.repUnchanged + 1 >= r.repVisits);
+      const idleFloor = this.holdMs !== null ? this.holdMs * 0.5 : 20;
+      if (enoughIdle && (holdMs >= idleFloor || cancelled)) {
+        this.idleHoldDist.add(holdMs);
+        r.idleSinceRef = true;
+        return;
+      }
     }
     if (node.holdDist === null) node.holdDist = new Distribution();
     node.holdDist.add(holdMs);
@@ -671,7 +761,10 @@ export class RingAnalyzer {
     const gapMs = (ts - prev) * 1000;
     if (node.gapDist === null) node.gapDist = new Distribution();
     node.gapDist.add(gapMs);
-    if (this.maxGap === null || gapMs > this.maxGap.gap_ms) this.maxGap = { at: t6(ts), node: sender, gap_ms: round3(gapMs) };
+    if (gapMs > this.maxGapMs) {
+      this.maxGap = { at: t6(ts), node: sender, gap_ms: round3(gapMs) };
+      this.maxGapMs = this.maxGap.gap_ms;
+    }
     if (this.warningMs !== null && this.tokenMs !== null && gapMs > this.warningMs) {
       const nm: NearMissJson = {
         at: t6(ts),
@@ -700,7 +793,10 @@ export class RingAnalyzer {
         const ms = (ts - r.refLastTs) * 1000;
         this.rotationDist.add(ms);
         if (!r.idleSinceRef) this.rotationActiveDist.add(ms);
-        this.rotationRefs.add(sender);
+        if (sender !== this.lastRotationRef) {
+          this.lastRotationRef = sender;
+          this.rotationRefs.add(sender);
+        }
         if (!r.emitted && r.commitAddr === null) this.emitMembership(r, ts);
       }
     }
@@ -959,12 +1055,11 @@ export class RingAnalyzer {
     // Liveness is credited to the header nodeid (the originator sends the first copies); the node
     // that sent a repair copy is resolved only when it matters (copySender).
     const sender = m.header.nodeid;
-    this.heard(frame, sender, ts, false);
+    const senderNode = this.heard(frame, sender, ts, false);
     const r = this.ring(m.ringId, ts);
     this.becomeOperational(r, ts, m.seq);
     this.addMember(r, m.header.nodeid, ts);
     if (m.header.encapsulated === 1) r.encapsulated++;
-    const senderNode = this.node(sender, ts);
     if (senderNode.ring !== r && (senderNode.ring === null || senderNode.ring.seq <= r.seq)) senderNode.ring = r;
     const w = this.ensureWindow(r);
     if (!r.baselineSet) {
@@ -1024,7 +1119,7 @@ export class RingAnalyzer {
   private copySender(frame: DecodedFrame, m: Mcast): number {
     const k = frame.knet;
     if (k !== undefined && k.kind === 'data') return k.data.header.node;
-    const src = frame.endpoints?.src;
+    const src = sourceAddress(frame);
     return (src !== undefined ? this.ipToNode.get(src) : undefined) ?? m.header.nodeid;
   }
 
@@ -1211,6 +1306,7 @@ export class RingAnalyzer {
       if (loss !== null && loss.result === null) {
         if (!loss.successors.includes(r)) loss.successors.push(r);
         loss.deadline = Math.min(loss.deadline, ts + SETTLE_S + (this.consensusMs ?? 0) / 1000);
+        if (loss.deadline < this.nextLossDeadline) this.nextLossDeadline = loss.deadline;
         if (r.resolves === null) r.resolves = loss;
       }
     }
@@ -1327,12 +1423,14 @@ export class RingAnalyzer {
   private endRing(r: Ring, ts: number): void {
     if (r.ended) return;
     r.ended = true;
+    if (r.inMap && r.loss === null) this.prunable.push(r);
     this.closePin(r);
     if (r.window !== null) {
       for (const s of r.sweeps) this.sweep(r, s.aru, ts);
       r.sweeps.length = 0;
       this.pool.give(r.window);
       r.window = null;
+      if (r.inActive) this.windowsHeld--;
     }
     if (!r.emitted && r.operational) this.emitMembership(r, ts);
   }
@@ -1347,8 +1445,9 @@ export class RingAnalyzer {
         this.finishLoss(loss);
       }
     }
-    // Liveness after the last token, for the classification.
-    void ts;
+    let next = Infinity;
+    for (const loss of this.pendingLosses) if (loss.deadline < next) next = loss.deadline;
+    this.nextLossDeadline = next;
   }
 
   private leftBetween(nodeid: number, from: number, to: number): boolean {
@@ -1371,8 +1470,18 @@ export class RingAnalyzer {
     // A node that formed a ring on its own after the loss (isolated) shows up as a successor of r
     // only if the capture saw its commit token; a singleton ring needs no commit on the wire, so
     // look for rings whose only member was an old member heard after the loss.
-    for (const other of this.memberships) {
-      if (other === r || loss.successors.includes(other) || other.firstSeen < loss.at) continue;
+    // Rings listed before the loss (listedBound < loss.at) were all first seen before it: skip them.
+    const list = this.memberships;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid]?.listedBound ?? Infinity) < loss.at) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length; i++) {
+      const other = list[i];
+      if (other === undefined || other === r || loss.successors.includes(other) || other.firstSeen < loss.at) continue;
       if (other.members.size === 1) {
         const only = [...other.members][0];
         if (only !== undefined && old.includes(only) && !inNew.has(only) && (other.seq - r.seq) % 4n === 0n) {
@@ -1493,7 +1602,7 @@ export class RingAnalyzer {
     // A single node first heard in this ring, after the capture began: it just started.
     const freshNode =
       only !== undefined &&
-      this.firstTs !== null &&
+      this.frameCounts.total > 0 &&
       r.firstSeen - this.firstTs > 1 &&
       (this.nodes.get(only)?.firstSeen ?? 0) >= r.firstSeen - 0.5;
     if (only !== undefined && r.previous.length === 0 && (r.young || freshNode)) {
@@ -1503,7 +1612,7 @@ export class RingAnalyzer {
     } else if (only !== undefined && r.previous.length > 0) {
       r.classification = 'unknown';
       r.explanation = `single-node ring of node ${only} after ${r.previous.join(', ')} (formed alone: no commit token on the wire)`;
-    } else if (r.young && this.firstTs !== null && r.firstSeen - this.firstTs > 1) {
+    } else if (r.young && this.frameCounts.total > 0 && r.firstSeen - this.firstTs > 1) {
       r.classification = 'unknown';
       r.explanation = 'ring formed in the capture but its commit token was not captured; members inferred from the token path and senders';
     } else {
@@ -1550,7 +1659,7 @@ export class RingAnalyzer {
 
   /** End of input: settle pending state and build the report. The analyzer is spent afterwards. */
   finish(): AnalysisReport {
-    const end = this.lastTs ?? 0;
+    const end = this.frameCounts.total > 0 ? this.lastTs : 0;
     // Rings that formed in the capture but whose initial token was missed still get a record.
     for (const r of this.rings.values()) {
       if (r.commitAddr !== null && !r.emitted && r.operational) this.ringFormed(r, r.formedAt ?? end);
@@ -1625,8 +1734,8 @@ export class RingAnalyzer {
       .filter((x): x is TokenLossJson => x !== null)
       .sort((a, b) => a.at - b.at);
 
-    const first = this.firstTs;
-    const last = this.lastTs;
+    const first = this.frameCounts.total > 0 ? this.firstTs : null;
+    const last = this.frameCounts.total > 0 ? this.lastTs : null;
     const partial: Omit<AnalysisReport, 'verdict'> = {
       schema: REPORT_SCHEMA,
       capture: {
@@ -1693,6 +1802,25 @@ function sameNodes(a: Ring, b: Ring): boolean {
   if (a.members.size !== b.members.size) return false;
   for (const m of a.members) if (!b.members.has(m)) return false;
   return true;
+}
+
+/**
+ * Addresses of a frame's datagram. The datagram's own (cached) texts, so that the hot path builds no
+ * `endpoints` object; frames made by hand (tests) carry only `endpoints`.
+ */
+function sourceAddress(frame: DecodedFrame): string | undefined {
+  const d = frame.udp;
+  return d !== undefined ? d.srcText : frame.endpoints?.src;
+}
+
+function destinationAddress(frame: DecodedFrame): string | undefined {
+  const d = frame.udp;
+  return d !== undefined ? d.dstText : frame.endpoints?.dst;
+}
+
+function destinationPort(frame: DecodedFrame): number {
+  const d = frame.udp;
+  return d !== undefined ? d.dstPort : (frame.endpoints?.dstPort ?? 0);
 }
 
 /** Epoch seconds rounded to the microsecond (JSON stays short and stable). */

@@ -10,6 +10,8 @@
 export const WINDOW_BITS = 15;
 export const WINDOW_SIZE = 1 << WINDOW_BITS;
 const MASK = WINDOW_SIZE - 1;
+/** Slots per dirty-tracking block: reset clears only blocks that were claimed in. */
+const BLOCK_BITS = 8;
 
 export const SEEN = 1;
 export const REQUESTED = 2;
@@ -27,10 +29,19 @@ export class SeqWindow {
   readonly firstTs = new Float64Array(WINDOW_SIZE);
   /** Index into the analyzer's retransmit entries (+1; 0 = none). */
   readonly entry = new Int32Array(WINDOW_SIZE);
+  /** Blocks of slots claimed since the last reset (a ring usually touches a few of its 128 blocks). */
+  private readonly dirty = new Uint8Array(WINDOW_SIZE >>> BLOCK_BITS);
 
   reset(): void {
-    this.flags.fill(0);
-    this.entry.fill(0);
+    const dirty = this.dirty;
+    for (let b = 0; b < dirty.length; b++) {
+      if (dirty[b] === 0) continue;
+      dirty[b] = 0;
+      const from = b << BLOCK_BITS;
+      const to = from + (1 << BLOCK_BITS);
+      this.flags.fill(0, from, to);
+      this.entry.fill(0, from, to);
+    }
   }
 
   /** Slot of `seq` if it currently holds that seq, else -1. */
@@ -43,6 +54,7 @@ export class SeqWindow {
   claim(seq: number): number {
     const slot = seq & MASK;
     if (this.flags[slot] === 0 || this.seqs[slot] !== seq >>> 0) {
+      this.dirty[slot >>> BLOCK_BITS] = 1;
       this.seqs[slot] = seq >>> 0;
       this.flags[slot] = 0;
       this.entry[slot] = 0;

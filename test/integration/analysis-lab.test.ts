@@ -61,7 +61,9 @@ test('start-up and joins: every "A new membership" line is in memberships[] with
     const pcap = await lab.stopCapture();
     const { report } = await analyzeFiles([pcap], { analyzer: optionsFor(lab) });
     const checked = assertRingsMatchLogs(report, lab, lab.nodeIds);
-    assert.ok(checked >= 3 + 2 + 1, `checked ${checked} log lines`);
+    // The 2-node ring (2 lines) and the 3-node ring (3 lines) at least; a singleton ring is only
+    // checked when the capture shows it (see assertRingsMatchLogs).
+    assert.ok(checked >= 3 + 2, `checked ${checked} log lines`);
     assert.equal(report.token.losses.length, 0);
     // The same through the command line (JSON).
     const out = execFileSync('node', [`${ROOT}/bin/totemscope.mjs`, 'analyze', pcap, '--json', '--token', '1650'], { encoding: 'utf8' });

@@ -64,3 +64,21 @@ test('two per-node captures with a 2.5 s clock offset: aligned, de-duplicated, o
   assert.equal(report.capture_gaps.missing_mcasts, 0);
   assert.deepEqual(report.token.retransmitted, {});
 });
+
+test('shiftFrame on pipeline frames keeps the addresses (a getter there), so merged captures keep address tracking', async () => {
+  const { readCaptureFile } = await import('../../src/sources/captureFile.ts');
+  const { FramePipeline } = await import('../../src/decode/pipeline.ts');
+  const path = new URL('../../samples/udpu-kill-restart/capture.pcap', import.meta.url).pathname;
+  const pipeline = new FramePipeline();
+  const pairs: [DecodedFrame, DecodedFrame][] = [];
+  await readCaptureFile(path, (rec) => {
+    const f = pipeline.decode(rec);
+    if (f.status === 'totem' && pairs.length < 50) pairs.push([f, shiftFrame(f, 2.5)]);
+  });
+  assert.equal(pairs.length, 50);
+  for (const [f, g] of pairs) {
+    assert.ok(f.endpoints !== undefined);
+    assert.deepEqual(g.endpoints, f.endpoints);
+    assert.ok(Math.abs(tsOf(f) - 2.5 - tsOf(g)) < 1e-6);
+  }
+});

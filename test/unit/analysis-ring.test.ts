@@ -303,3 +303,23 @@ test('quick restart: a member rejoins with a fresh ring seq before the token tim
   assert.equal(m.classification, 'node_died');
   assert.match(m.explanation, /node 3 restarted/);
 });
+
+test('seq window: a window taken again from the pool holds nothing of its previous ring', async () => {
+  const { SeqWindowPool, SEEN, REQUESTED, WINDOW_SIZE } = await import('../../src/analysis/seqWindow.ts');
+  const pool = new SeqWindowPool();
+  const w = pool.take();
+  // Seqs in several blocks, including both ends of the circle and a wrap past 2^32.
+  const seqs = [1, 2, 255, 256, 5000, WINDOW_SIZE - 2, WINDOW_SIZE + 7, 0xfffffff0, 0xffffffff];
+  for (const seq of seqs) {
+    const slot = w.claim(seq);
+    w.flags[slot] = SEEN | REQUESTED;
+    w.entry[slot] = 5;
+  }
+  for (const seq of seqs) assert.ok(w.find(seq) >= 0, `seq ${seq} claimed`);
+  pool.give(w);
+  const again = pool.take();
+  assert.equal(again, w);
+  for (const seq of seqs) assert.equal(again.find(seq), -1, `seq ${seq} left over`);
+  assert.ok(again.flags.every((f) => f === 0));
+  assert.ok(again.entry.every((e) => e === 0));
+});
