@@ -109,31 +109,8 @@ export class FramePipeline {
 
   decode(rec: CaptureRecord): DecodedFrame {
     const f = new Frame(rec);
-    this.#stats.frames++;
-    this.#stats.bytes += f.capLen;
-
-    const r = this.net.decode(rec);
-    if (r instanceof WireError) return this.fail(f, r);
-    if (r.kind === 'ignored') return this.ignore(f, r.reason);
-    if (r.kind === 'fragment') return this.finish(f, 'fragment');
-
-    const d = r.datagram;
-    if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) return this.ignore(f, 'not a corosync port');
-    f.udp = d;
-    const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
-    f.transport = transport;
-    this.#stats.countTransport(transport);
-
-    if (transport === 'knet') return this.decodeKnet(f, d);
-    if (transport === 'unknown') {
-      const base = d.payloadOffset >= 0 ? d.payloadOffset : 0;
-      return this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
-    }
-    const m = decodeTotem(d.payload);
-    if (m instanceof WireError) return this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m);
-    f.totem = m;
-    this.#stats.countTotemType(transport, m.header.type);
-    return this.finish(f, 'totem');
+    const knet = this.front(f, rec);
+    return knet === undefined ? f : this.decodeKnet(f, knet);
   }
 
   /**
@@ -152,50 +129,59 @@ export class FramePipeline {
     const payloads: Uint8Array[] = [];
     for (const rec of recs) {
       const f = new Frame(rec);
+      const d = this.front(f, rec);
       frames.push(f);
-      knetDatagrams.push(undefined);
-      this.#stats.frames++;
-      this.#stats.bytes += f.capLen;
-      const r = this.net.decode(rec);
-      if (r instanceof WireError) { this.fail(f, r); continue; }
-      if (r.kind === 'ignored') { this.ignore(f, r.reason); continue; }
-      if (r.kind === 'fragment') { this.finish(f, 'fragment'); continue; }
-      const d = r.datagram;
-      if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) { this.ignore(f, 'not a corosync port'); continue; }
-      f.udp = d;
-      const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
-      f.transport = transport;
-      this.#stats.countTransport(transport);
-      if (transport === 'knet') {
-        knetDatagrams[knetDatagrams.length - 1] = d;
-        payloads.push(d.payload);
-        continue;
-      }
-      if (transport === 'unknown') {
-        const base = d.payloadOffset >= 0 ? d.payloadOffset : 0;
-        this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
-        continue;
-      }
-      const m = decodeTotem(d.payload);
-      if (m instanceof WireError) { this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m); continue; }
-      f.totem = m;
-      this.#stats.countTotemType(transport, m.header.type);
-      this.finish(f, 'totem');
+      knetDatagrams.push(d);
+      if (d !== undefined) payloads.push(d.payload);
     }
-    if (payloads.length > 0) {
-      this.knetDecoder ??= new KnetDecoder({ ...this.knetOptions, basePort: this.ports.min <= 5405 && this.ports.max >= 5405 ? 5405 : this.ports.min });
-      this.knetDecoder.prefetch(payloads);
-    }
+    if (payloads.length > 0) this.knetLayer().prefetch(payloads);
     for (let i = 0; i < frames.length; i++) {
       const d = knetDatagrams[i];
       onFrame(d === undefined ? frames[i]! : this.decodeKnet(frames[i]!, d));
     }
   }
 
-  private decodeKnet(f: Frame, d: UdpDatagram): DecodedFrame {
+  /**
+   * Everything up to the transport: link, IP, UDP, port, transport, and for udp/udpu the Totem
+   * message. Returns the datagram when it is knet (decoded by decodeKnet), else undefined with the
+   * frame finished.
+   */
+  private front(f: Frame, rec: CaptureRecord): UdpDatagram | undefined {
+    this.#stats.frames++;
+    this.#stats.bytes += f.capLen;
+    const r = this.net.decode(rec);
+    if (r instanceof WireError) return void this.fail(f, r);
+    if (r.kind === 'ignored') return void this.ignore(f, r.reason);
+    if (r.kind === 'fragment') return void this.finish(f, 'fragment');
+
+    const d = r.datagram;
+    if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) return void this.ignore(f, 'not a corosync port');
+    f.udp = d;
+    const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
+    f.transport = transport;
+    this.#stats.countTransport(transport);
+
+    if (transport === 'knet') return d;
+    if (transport === 'unknown') {
+      const base = d.payloadOffset >= 0 ? d.payloadOffset : 0;
+      return void this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
+    }
+    const m = decodeTotem(d.payload);
+    if (m instanceof WireError) return void this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m);
+    f.totem = m;
+    this.#stats.countTotemType(transport, m.header.type);
+    this.finish(f, 'totem');
+    return undefined;
+  }
+
+  private knetLayer(): KnetDecoder {
     this.knetDecoder ??= new KnetDecoder({ ...this.knetOptions, basePort: this.ports.min <= 5405 && this.ports.max >= 5405 ? 5405 : this.ports.min });
+    return this.knetDecoder;
+  }
+
+  private decodeKnet(f: Frame, d: UdpDatagram): DecodedFrame {
     const e = f.endpoints!;
-    const k = this.knetDecoder.decode(d.payload, { src: e.src, dst: e.dst, srcPort: d.srcPort, dstPort: d.dstPort, timeNs: { sec: f.tsSec, nsec: f.tsNsec } });
+    const k = this.knetLayer().decode(d.payload, { src: e.src, dst: e.dst, srcPort: d.srcPort, dstPort: d.dstPort, timeNs: { sec: f.tsSec, nsec: f.tsNsec } });
     f.knet = k;
     if (k.kind === 'error') return this.fail(f, d.payloadOffset >= 0 ? k.error.rebase(d.payloadOffset) : k.error);
     if (k.kind !== 'data') {
@@ -239,4 +225,35 @@ export class FramePipeline {
     this.#stats.countIgnored(reason);
     return this.finish(f, 'ignored');
   }
+}
+
+/**
+ * Feeds records to a pipeline one by one, or, with `batched`, collected until `drain()` (e.g. after
+ * each read chunk; records of one CaptureReader.push() stay valid until then) and decoded as a
+ * batch. Frames reach `onFrame` in record order either way.
+ */
+export class FrameBatcher {
+  readonly #records: CaptureRecord[] = [];
+
+  constructor(
+    private readonly pipeline: FramePipeline,
+    private readonly onFrame: (f: DecodedFrame) => void,
+    private readonly batched: boolean,
+  ) {}
+
+  push(rec: CaptureRecord): void {
+    if (this.batched) this.#records.push(rec);
+    else this.onFrame(this.pipeline.decode(rec));
+  }
+
+  drain(): void {
+    if (this.#records.length === 0) return;
+    this.pipeline.decodeBatch(this.#records, this.onFrame);
+    this.#records.length = 0;
+  }
+}
+
+/** Batching pays off only where there is knet crypto to batch: when keys are given. */
+export function batchesPay(knet: KnetCryptoOptions | undefined): boolean {
+  return (knet?.keys?.length ?? 0) > 0;
 }

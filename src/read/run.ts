@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
 import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
-import { FramePipeline } from '../decode/pipeline.ts';
+import { batchesPay, FrameBatcher, FramePipeline } from '../decode/pipeline.ts';
 import type { PortRange } from '../decode/ports.ts';
 import type { DecodedFrame } from '../decode/types.ts';
 import type { DisplayFilter } from '../filter/displayFilter.ts';
@@ -101,21 +101,14 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
 
   // With knet keys, a chunk's records are decoded as a batch: their HMACs are verified several at a
   // time and their AES done in one call (FramePipeline.decodeBatch; same frames, same order).
-  const batching = (cfg.knet?.keys?.length ?? 0) > 0;
-  const batch: CaptureRecord[] = [];
   let accepted = 0;
   const onRecord = (rec: CaptureRecord): void => {
     if (stop) return;
     accepted++;
     if (cfg.count !== undefined && accepted >= cfg.count) stop = true;
-    if (batching) batch.push(rec);
-    else onFrame(pipeline.decode(rec));
+    batcher.push(rec);
   };
-  const drainBatch = (): void => {
-    if (batch.length === 0) return;
-    pipeline.decodeBatch(batch, onFrame);
-    batch.length = 0;
-  };
+  const drainBatch = (): void => batcher.drain();
   const onFrame = (frame: DecodedFrame): void => {
     if (firstTime === undefined) firstTime = { sec: frame.tsSec, nsec: frame.tsNsec };
     if (cfg.mode === 'stats') return;
@@ -152,6 +145,8 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
       out.line('');
     }
   };
+
+  const batcher = new FrameBatcher(pipeline, onFrame, batchesPay(cfg.knet));
 
   let problem: string | undefined;
   try {

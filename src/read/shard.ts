@@ -10,7 +10,7 @@
  */
 import { CaptureReader, isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
-import { FramePipeline } from '../decode/pipeline.ts';
+import { batchesPay, FrameBatcher, FramePipeline } from '../decode/pipeline.ts';
 import type { PortRange } from '../decode/ports.ts';
 import type { PipelineStatsSnapshot } from '../decode/stats.ts';
 import { fileChunks } from '../sources/chunks.ts';
@@ -62,14 +62,8 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
   let lastNsec = 0;
   let timeWentBack = false;
   // As in run.ts: with knet keys a chunk's records are decoded as one batch.
-  const batching = (spec.knet?.keys?.length ?? 0) > 0;
-  const batch: CaptureRecord[] = [];
-  const ignore = (): void => undefined;
-  const drainBatch = (): void => {
-    if (batch.length === 0) return;
-    pipeline.decodeBatch(batch, ignore);
-    batch.length = 0;
-  };
+  const batcher = new FrameBatcher(pipeline, () => undefined, batchesPay(spec.knet));
+  const drainBatch = (): void => batcher.drain();
   const onRecord = (rec: CaptureRecord): void => {
     if (endOffset >= 0) return;
     const at = rec.fileOffset - headerLength + spec.warmStart;
@@ -88,8 +82,7 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
       pipeline.resetStats();
       counting = true;
     }
-    if (batching) batch.push(rec);
-    else pipeline.decode(rec);
+    batcher.push(rec);
   };
   let problem: string | undefined;
   try {
