@@ -13,7 +13,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { knetDataMtu } from '../../dissectors/knet/seal.ts';
 import { requireLabPrerequisites, withLab, type CryptoOptions, type Lab } from '../lab/index.ts';
-import { cpgKey, parseStatsLine, TotemscopeNode } from './node-lab-support.ts';
+import { cpgRound, parseStatsLine, TotemscopeNode } from './node-lab-support.ts';
 
 const VARIANTS: readonly { readonly name: string; readonly crypto?: CryptoOptions; readonly dataMtu: number }[] = [
   { name: 'crypto none/none', dataMtu: knetDataMtu(1500, 'none', 'none') },
@@ -92,15 +92,11 @@ for (const variant of VARIANTS) {
 
         // CPG traffic from every corosync node, messages bigger than a knet fragment: node 4
         // reassembles and delivers exactly what the clients delivered, in the same order.
-        const clients = await lab.cpgClients(lab.nodeIds, { count: 40, sizes: [100, [1500, 5000], 300] });
-        const cpgLogs = await Promise.all(clients.map((c) => c.wait(40_000)));
+        const { logs: cpgLogs, reference } = await cpgRound(lab, lab.nodeIds, { count: 40, sizes: [100, [1500, 5000], 300] });
         for (const l of cpgLogs) {
-          assert.equal(l.deliveries.length, 120, `client on node ${l.start?.nodeid} delivered all`);
           assert.deepEqual(l.bad, []);
           assert.deepEqual(l.errors, []);
         }
-        const reference = cpgLogs[0]!.deliveries.map(cpgKey);
-        for (const l of cpgLogs.slice(1)) assert.deepEqual(l.deliveries.map(cpgKey), reference);
         assert.deepEqual(await node.waitForDeliveries(reference.length, 5_000), reference, "node 4 delivers the CPG clients' messages in their order");
 
         // SIGTERM: the leave message (a knet broadcast) reforms the ring without a token timeout.
@@ -136,11 +132,7 @@ for (const variant of VARIANTS) {
         // The new run keeps the link up, so a link-down after the leave happened in the gap.
         const linkDownBetween = lab.nodeIds.filter((n) => /host: 4 link: 0 is down/.test(lab.log(n).slice(leaveMarks.get(n))));
         t.diagnostic(`restart: corosync nodes that saw node 4's link go down before the restart: [${linkDownBetween.join(' ')}] (the others kept the first run's seq window)`);
-        const round2 = await lab.cpgClients(lab.nodeIds, { count: 20, sizes: [200, [1500, 3000]] });
-        const round2Logs = await Promise.all(round2.map((c) => c.wait(40_000)));
-        for (const l of round2Logs) assert.equal(l.deliveries.length, 60, `client on node ${l.start?.nodeid} delivered all (round 2)`);
-        const reference2 = round2Logs[0]!.deliveries.map(cpgKey);
-        for (const l of round2Logs.slice(1)) assert.deepEqual(l.deliveries.map(cpgKey), reference2);
+        const { reference: reference2 } = await cpgRound(lab, lab.nodeIds, { count: 20, sizes: [200, [1500, 3000]] }, ' (round 2)');
         const delivered = await node.waitForDeliveries(reference.length + reference2.length, 5_000);
         assert.deepEqual(delivered.slice(reference.length), reference2, 'restarted node 4 delivers round 2 in order');
         again.signal('SIGTERM');
@@ -213,11 +205,7 @@ test('node: totemscope on a two-link knet ring (zstd) fails over to link 1 when 
       const downAt = (n: number): number => lab.parsedLog(n).knetLinks.find((e) => e.host === 4 && e.link === 0 && !e.up && e.time >= cutAt - 1000)?.time ?? NaN;
       const detected = lab.nodeIds.map((n) => `node ${n} ${downAt(n) - cutAt} ms`);
       await node.waitForLog(/link: host: \d link: 0 is down/, 15_000, nodeMark);
-      const clients = await lab.cpgClients(lab.nodeIds, { count: 20, sizes: [100, [1500, 4000]], pattern: 'text' });
-      const cpgLogs = await Promise.all(clients.map((c) => c.wait(40_000)));
-      for (const l of cpgLogs) assert.equal(l.deliveries.length, 60, `client on node ${l.start?.nodeid} delivered all`);
-      const reference = cpgLogs[0]!.deliveries.map(cpgKey);
-      for (const l of cpgLogs.slice(1)) assert.deepEqual(l.deliveries.map(cpgKey), reference);
+      const { reference } = await cpgRound(lab, lab.nodeIds, { count: 20, sizes: [100, [1500, 4000]], pattern: 'text' });
       assert.deepEqual(await node.waitForDeliveries(reference.length, 5_000), reference, 'node 4 delivers over link 1');
       for (const n of lab.nodeIds) {
         const since = lab.log(n).slice(cutMarks.get(n));

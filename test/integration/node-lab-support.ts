@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadTotemConfig } from '../../src/config/index.ts';
-import { parseCpgMessageHeader, type CpgDelivery, type Lab } from '../lab/index.ts';
+import { parseCpgMessageHeader, type CpgClientOptions, type CpgDelivery, type CpgLog, type Lab } from '../lab/index.ts';
 
 export const CLI = path.resolve('bin/totemscope.mjs');
 
@@ -293,4 +293,23 @@ export async function countArrivals(pcap: string): Promise<ArrivalCounts> {
   take(buf);
   assert.equal(code, 0, `totemscope read ${pcap}: ${stderr}`);
   return { frames, tokens, mcasts, distinctMcasts: seen.size, retransmittedMcasts: mcasts - seen.size };
+}
+
+/**
+ * One round of CPG traffic from the lab's CPG clients (one per listed node): every client delivered
+ * all messages, all in the same order. Returns the logs and that order (as cpgKey strings), which
+ * the totemscope node's deliveries are then compared with.
+ */
+export async function cpgRound(
+  lab: Lab,
+  nodeIds: readonly number[],
+  opts: CpgClientOptions & { readonly count: number },
+  label = '',
+): Promise<{ logs: CpgLog[]; reference: string[] }> {
+  const clients = await lab.cpgClients(nodeIds, opts);
+  const logs = await Promise.all(clients.map((c) => c.wait(40_000)));
+  for (const l of logs) assert.equal(l.deliveries.length, opts.count * nodeIds.length, `client on node ${l.start?.nodeid} delivered all${label}`);
+  const reference = logs[0]!.deliveries.map(cpgKey);
+  for (const l of logs.slice(1)) assert.deepEqual(l.deliveries.map(cpgKey), reference);
+  return { logs, reference };
 }
