@@ -64,6 +64,8 @@ for (const variant of VARIANTS) {
           await lab.waitForLog(n, /Completed service synchronization, ready to provide service\./, 20_000, marks.get(n)! + m.index + m[0].length);
           assert.deepEqual(await lab.members(n), [1, 2, 3, 4], `runtime.members on node ${n}`);
           // corosync's knet took node 4 as a host: link up, PMTUd through our PMTUD_REPLYs, data accepted.
+          // (corosync writes its log from another thread: the line may land a moment after the members.)
+          await lab.waitForLog(n, /host: 4 link: 0 is up/, 10_000).catch(() => undefined);
           assert.ok(
             lab.parsedLog(n).knetLinks.some((e) => e.host === 4 && e.link === 0 && e.up),
             `node ${n} logs "host: 4 link: 0 is up"`,
