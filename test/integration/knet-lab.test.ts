@@ -30,11 +30,13 @@ async function runCluster(opts: LabOptions): Promise<Outcome> {
   return withLab({ nodes: 3, transport: 'knet', ...opts }, async (lab) => {
     await lab.startCapture({ filter: 'udp' });
     await lab.start();
-    const ring = await lab.waitForRing();
+    await lab.waitForRing();
     const clients = await Promise.all(
       lab.nodeIds.map((n) => lab.cpgClient(n, { count: 8, sizes: [150, 3000, [400, 5000]], waitMembers: 3, expect: 24, pattern: 'text' })),
     );
     await Promise.all(clients.map((c) => c.wait(90_000)));
+    // The ring corosync reports once the load is delivered, while the capture still runs.
+    const ring = await lab.waitForRing();
     const pcap = await lab.stopCapture();
     const decoder = new KnetDecoder({ keys: lab.authkey ? [lab.authkey] : [] });
     const ringIds = new Set<string>();

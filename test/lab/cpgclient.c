@@ -38,7 +38,8 @@
  *               Plain sizes are used in turn; a range picks a seeded random size in it.
  *   -S SEED     seed for range sizes (default 1)
  *   -r RATE     messages per second (default 0 = flat out, retrying on CS_ERR_TRY_AGAIN)
- *   -w MEMBERS  wait until the group has at least MEMBERS members before sending
+ *   -w MEMBERS  wait until the group has had at least MEMBERS members before sending; once
+ *               reached, sending goes on when members leave (a kill must not pause the survivors)
  *   -e EXPECT   exit after delivering EXPECT messages (all senders)
  *   -x          exit once all COUNT messages are sent (and delivered back to this sender)
  *   -p PATTERN  body fill: random (default) | text
@@ -76,6 +77,8 @@ static uint64_t delivered = 0;
 static uint64_t delivered_own = 0;
 static uint64_t bad = 0;
 static uint32_t group_members = 0;
+/* Latched: the -w gate opens once, so survivors keep sending after a member dies. */
+static int members_reached = 0;
 static int quiet = 0;
 static int timestamps = 0;
 
@@ -383,7 +386,9 @@ int main(int argc, char **argv)
 	int exit_code = 0;
 
 	while (!stop_requested) {
-		int want_send = (continuous || sent < count) && group_members >= wait_members;
+		if (group_members >= wait_members)
+			members_reached = 1;
+		int want_send = (continuous || sent < count) && members_reached;
 		int timeout_ms = 200;
 		if (want_send) {
 			uint64_t t = now_us();
