@@ -116,6 +116,35 @@ export interface NetDecoderOptions {
   readonly maxExtHeaders?: number;
 }
 
+/**
+ * A UDP datagram found inside the captured frame, as offsets (NetDecoder.locate): what counting
+ * needs without an object per frame. Valid until the next locate/decode call.
+ */
+export interface UdpSpan {
+  ipVersion: 4 | 6;
+  /** The buffer holding the frame (the reader's chunk); the offsets below are in it. */
+  buf: Uint8Array;
+  frameStart: number;
+  srcOffset: number;
+  dstOffset: number;
+  udpOffset: number;
+  /** UDP length field (header + payload). */
+  udpLength: number;
+  ttl: number;
+  srcPort: number;
+  dstPort: number;
+  /** The UDP payload is buf[payloadStart, payloadEnd). */
+  payloadStart: number;
+  payloadEnd: number;
+}
+
+/** locate()'s answer when the datagram is in the frame: read it from `NetDecoder.span`. */
+export const UDP_IN_FRAME: { readonly kind: 'udp-in-frame' } = Object.freeze({ kind: 'udp-in-frame' });
+
+export function isInFrame(r: NetResult | typeof UDP_IN_FRAME): r is typeof UDP_IN_FRAME {
+  return r === UDP_IN_FRAME;
+}
+
 type FragmentResult = Extract<NetResult, { kind: 'fragment' }>;
 type IgnoredResult = Extract<NetResult, { kind: 'ignored' }>;
 
@@ -128,6 +157,21 @@ export class NetDecoder {
   private readonly v4: Ipv4Out = { headerLen: 0, end: 0, proto: 0, id: 0, fragOffset: 0, more: false, ttl: 0 };
   private readonly v6: Ipv6Out = newIpv6Out();
   private readonly ignoredCache = new Map<string, IgnoredResult>();
+  /** Where locate() put the last in-frame datagram. */
+  readonly span: UdpSpan = {
+    ipVersion: 4,
+    buf: new Uint8Array(0),
+    frameStart: 0,
+    srcOffset: 0,
+    dstOffset: 0,
+    udpOffset: 0,
+    udpLength: 0,
+    ttl: 0,
+    srcPort: 0,
+    dstPort: 0,
+    payloadStart: 0,
+    payloadEnd: 0,
+  };
 
   constructor(opts: NetDecoderOptions = {}) {
     this.reasm = new Reassembler(opts.reassembly);
@@ -140,6 +184,21 @@ export class NetDecoder {
   }
 
   decode(rec: CaptureRecord): NetResult {
+    const r = this.locate(rec);
+    return isInFrame(r) ? this.spanDatagram() : r;
+  }
+
+  /** The datagram `span` describes, as a value (for a caller of locate() that needs one after all). */
+  spanDatagram(): UdpDatagram & { readonly kind: 'udp'; readonly datagram: UdpDatagram } {
+    const s = this.span;
+    return new FrameDatagram(s.ipVersion, s.buf, s.frameStart, s.srcOffset, s.dstOffset, s.udpOffset, s.udpLength, s.ttl);
+  }
+
+  /**
+   * decode() without the datagram object: an in-frame UDP datagram is described in `span` and
+   * UDP_IN_FRAME returned; every other result (reassembled datagrams included) is decode()'s.
+   */
+  locate(rec: CaptureRecord): NetResult | typeof UDP_IN_FRAME {
     // Work on the reader's chunk in place when the record exposes it: no view per frame.
     let b: Uint8Array;
     let start: number;
@@ -193,7 +252,7 @@ export class NetDecoder {
   }
 
   /** `start`/`end`: the frame in `b`; `off`: the IPv4 header in `b`. Error offsets are rebased to the frame. */
-  private ipv4(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult {
+  private ipv4(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult | typeof UDP_IN_FRAME {
     const h = this.v4;
     const err = ipv4Check(b, off, end, cut, h);
     if (err) return err.rebase(-start);
@@ -229,10 +288,10 @@ export class NetDecoder {
     }
     const ulen = udpCheck(b, payloadStart, h.end);
     if (typeof ulen !== 'number') return ulen.rebase(-start);
-    return new FrameDatagram(4, b, start, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl);
+    return this.inFrame(4, b, start, off + IPV4_SRC, off + IPV4_DST, payloadStart, ulen, h.ttl);
   }
 
-  private ipv6(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult {
+  private ipv6(rec: CaptureRecord, b: Uint8Array, start: number, end: number, off: number, cut: boolean): NetResult | typeof UDP_IN_FRAME {
     const h = this.v6;
     const err = ipv6Check(b, off, end, cut, h);
     if (err) return err.rebase(-start);
@@ -269,7 +328,24 @@ export class NetDecoder {
     const p = h.offset;
     const ulen = udpCheck(b, p, h.end);
     if (typeof ulen !== 'number') return ulen.rebase(-start);
-    return new FrameDatagram(6, b, start, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit);
+    return this.inFrame(6, b, start, off + IPV6_SRC, off + IPV6_DST, p, ulen, h.hopLimit);
+  }
+
+  private inFrame(ipVersion: 4 | 6, b: Uint8Array, start: number, srcOffset: number, dstOffset: number, udpOffset: number, udpLength: number, ttl: number): typeof UDP_IN_FRAME {
+    const s = this.span;
+    s.ipVersion = ipVersion;
+    s.buf = b;
+    s.frameStart = start;
+    s.srcOffset = srcOffset;
+    s.dstOffset = dstOffset;
+    s.udpOffset = udpOffset;
+    s.udpLength = udpLength;
+    s.ttl = ttl;
+    s.srcPort = (b[udpOffset]! << 8) | b[udpOffset + 1]!;
+    s.dstPort = (b[udpOffset + 2]! << 8) | b[udpOffset + 3]!;
+    s.payloadStart = udpOffset + UDP_HEADER_LEN;
+    s.payloadEnd = udpOffset + udpLength;
+    return UDP_IN_FRAME;
   }
 
   /**

@@ -7,14 +7,14 @@
  */
 import type { TotemsrpError } from './codes.ts';
 import { WireError } from '../errors.ts';
-import { commitTokenLength, emitCommitToken, parseCommitToken } from './commitToken.ts';
-import { parseHeader } from './header.ts';
-import { emitMcast, mcastLength, parseMcast } from './mcast.ts';
-import { emitMembJoin, membJoinLength, parseMembJoin } from './membJoin.ts';
-import { emitMergeDetect, mergeDetectLength, parseMergeDetect } from './mergeDetect.ts';
-import { emitOrfToken, orfTokenLength, parseOrfToken } from './orfToken.ts';
-import { emitTokenHoldCancel, parseTokenHoldCancel, tokenHoldCancelLength } from './tokenHoldCancel.ts';
-import type { TotemMessage } from './types.ts';
+import { checkCommitToken, commitTokenLength, emitCommitToken, parseCommitToken } from './commitToken.ts';
+import { checkHeader, HEADER_BIG_ENDIAN, HEADER_TYPE_MASK, parseHeader } from './header.ts';
+import { checkMcast, emitMcast, mcastLength, parseMcast } from './mcast.ts';
+import { checkMembJoin, emitMembJoin, membJoinLength, parseMembJoin } from './membJoin.ts';
+import { checkMergeDetect, emitMergeDetect, mergeDetectLength, parseMergeDetect } from './mergeDetect.ts';
+import { checkOrfToken, emitOrfToken, orfTokenLength, parseOrfToken } from './orfToken.ts';
+import { checkTokenHoldCancel, emitTokenHoldCancel, parseTokenHoldCancel, tokenHoldCancelLength } from './tokenHoldCancel.ts';
+import type { MessageType, TotemMessage } from './types.ts';
 
 
 /** `b` is exactly one totemsrp message (UDP payload on udp/udpu, reassembled user data on knet). */
@@ -35,6 +35,40 @@ export function decodeTotem(b: Uint8Array): TotemMessage | TotemsrpError {
     case 5:
       return parseTokenHoldCancel(b, h);
   }
+}
+
+/**
+ * What `decodeTotem(b.subarray(base, base + len))` says, without building the message: its type,
+ * or the same error (same code, offset and text). The same check functions run in both, so the
+ * counting path (`read --stats`) and the decoding path cannot disagree.
+ */
+export function checkTotem(b: Uint8Array, base = 0, len = b.length - base): MessageType | TotemsrpError {
+  const c = checkHeader(b, base, len);
+  if (typeof c !== 'number') return c;
+  const le = (c & HEADER_BIG_ENDIAN) === 0;
+  const type = (c & HEADER_TYPE_MASK) as MessageType;
+  let err: TotemsrpError | undefined;
+  switch (type) {
+    case 0:
+      err = checkOrfToken(b, le, base, len);
+      break;
+    case 1:
+      err = checkMcast(b, base, len);
+      break;
+    case 2:
+      err = checkMergeDetect(b, base, len);
+      break;
+    case 3:
+      err = checkMembJoin(b, le, base, len);
+      break;
+    case 4:
+      err = checkCommitToken(b, le, base, len);
+      break;
+    case 5:
+      err = checkTokenHoldCancel(b, base, len);
+      break;
+  }
+  return err ?? type;
 }
 
 /** Bytes `encodeTotem(m)` produces. */

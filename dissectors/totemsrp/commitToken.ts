@@ -40,10 +40,10 @@ export const MEMB_ENTRY_LEN = F_MEMB_ENTRY.RECEIVED_FLG + 4;
 
 const STARTS = fieldStarts(F);
 
-export function checkCommitToken(b: Uint8Array, le: boolean): TotemsrpError | undefined {
-  const len = b.length;
+/** Checks the message at b[base, base + len); error offsets count from `base`. */
+export function checkCommitToken(b: Uint8Array, le: boolean, base = 0, len = b.length - base): TotemsrpError | undefined {
   if (len < MEMB_COMMIT_TOKEN_FIXED_LEN) return truncated('memb_commit_token', len, MEMB_COMMIT_TOKEN_FIXED_LEN, STARTS);
-  const n = i32(b, F.ADDR_ENTRIES, le);
+  const n = i32(b, base + F.ADDR_ENTRIES, le);
   if (n < 0) return new WireError('totemsrp.negative_count', F.ADDR_ENTRIES, `addr_entries is negative (${n})`);
   if (n > PROCESSOR_COUNT_MAX) {
     return new WireError('totemsrp.addr_list_too_long', F.ADDR_ENTRIES, `addr_entries ${n} exceeds ${PROCESSOR_COUNT_MAX}`);

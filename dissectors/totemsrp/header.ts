@@ -78,32 +78,46 @@ export function senderGuess(d: TotemDetection): string {
  * a known type and the byte order in `littleEndian`.
  */
 export function parseHeader(b: Uint8Array): TotemHeader | TotemsrpError {
-  const len = b.length;
-  if (len < HEADER_LEN) {
-    return new WireError('totemsrp.too_short', 0, `message of ${len} bytes is shorter than the ${HEADER_LEN}-byte totem header`);
-  }
-  const b0 = b[0]!;
-  const b1 = b[1]!;
-  let le: boolean;
-  if (b0 === 0x70 && b1 === 0xc0) le = true;
-  else if (b0 === 0xc0 && b1 === 0x70) le = false;
-  else return badMagic(b);
-  const version = b[F.VERSION]!;
-  if (version !== TOTEM_MH_VERSION) {
-    return new WireError('totemsrp.bad_version', F.VERSION, `unsupported totem header version ${version} (only ${TOTEM_MH_VERSION} is known)`);
-  }
-  const type = b[F.TYPE]!;
-  if (type > MESSAGE_TYPE_MAX) {
-    return new WireError('totemsrp.bad_type', F.TYPE, `unknown message type ${type} (0..${MESSAGE_TYPE_MAX} are valid)`);
-  }
+  const c = checkHeader(b);
+  if (typeof c !== 'number') return c;
+  const le = (c & HEADER_BIG_ENDIAN) === 0;
   return {
     littleEndian: le,
-    version,
-    type: type as MessageType,
+    version: b[F.VERSION]!,
+    type: (c & HEADER_TYPE_MASK) as MessageType,
     encapsulated: b[F.ENCAPSULATED]!,
     nodeid: u32(b, F.NODEID, le),
     targetNodeid: u32(b, F.TARGET_NODEID, le),
   };
+}
+
+/** checkHeader's result: the message type in the low bits, this flag for a big-endian sender. */
+export const HEADER_BIG_ENDIAN = 0x100;
+export const HEADER_TYPE_MASK = 0xff;
+
+/**
+ * parseHeader's checks on the message at b[base, base + len), without making a value (the
+ * counting path, src/decode/pipeline.ts): the type | HEADER_BIG_ENDIAN, or the same error.
+ */
+export function checkHeader(b: Uint8Array, base = 0, len = b.length - base): number | TotemsrpError {
+  if (len < HEADER_LEN) {
+    return new WireError('totemsrp.too_short', 0, `message of ${len} bytes is shorter than the ${HEADER_LEN}-byte totem header`);
+  }
+  const b0 = b[base]!;
+  const b1 = b[base + 1]!;
+  let big: number;
+  if (b0 === 0x70 && b1 === 0xc0) big = 0;
+  else if (b0 === 0xc0 && b1 === 0x70) big = HEADER_BIG_ENDIAN;
+  else return badMagic(b.subarray(base, base + len));
+  const version = b[base + F.VERSION]!;
+  if (version !== TOTEM_MH_VERSION) {
+    return new WireError('totemsrp.bad_version', F.VERSION, `unsupported totem header version ${version} (only ${TOTEM_MH_VERSION} is known)`);
+  }
+  const type = b[base + F.TYPE]!;
+  if (type > MESSAGE_TYPE_MAX) {
+    return new WireError('totemsrp.bad_type', F.TYPE, `unknown message type ${type} (0..${MESSAGE_TYPE_MAX} are valid)`);
+  }
+  return type | big;
 }
 
 function badMagic(b: Uint8Array): TotemsrpError {

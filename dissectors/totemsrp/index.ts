@@ -5,7 +5,7 @@
  * commitToken.ts, tokenHoldCancel.ts, ringId.ts) with offsets as named constants, a `check`,
  * `parse` (value or WireError, never throws) and `emit` (exact bytes). This module is the entry point.
  */
-export { decodeTotem, encodeTotem, encodedLength, emitTotem } from './codec.ts';
+export { checkTotem, decodeTotem, encodeTotem, encodedLength, emitTotem } from './codec.ts';
 export { detectTotem, senderGuess, parseHeader, HEADER_LEN, TOTEM_MH_MAGIC, TOTEM_MH_VERSION, type TotemDetection } from './header.ts';
 export { totemTree, totemSummary, ringIdTree, headerTree, type TotemTransport, type TotemTreeContext } from './tree.ts';
 export { TOTEMSRP_ERROR_CODES, type TotemsrpErrorCode, type TotemsrpError } from './codes.ts';

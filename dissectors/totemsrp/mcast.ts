@@ -32,8 +32,9 @@ export const MCAST_HEADER_LEN = F.PAYLOAD;
 
 const STARTS = fieldStarts(F);
 
-export function checkMcast(b: Uint8Array): TotemsrpError | undefined {
-  if (b.length < MCAST_HEADER_LEN) return truncated('mcast', b.length, MCAST_HEADER_LEN, STARTS);
+/** Checks the message at b[base, base + len); error offsets count from `base`. */
+export function checkMcast(b: Uint8Array, base = 0, len = b.length - base): TotemsrpError | undefined {
+  if (len < MCAST_HEADER_LEN) return truncated('mcast', len, MCAST_HEADER_LEN, STARTS);
   return undefined;
 }
 

@@ -34,11 +34,11 @@ export const PROCESSOR_COUNT_MAX = 384;
 
 const STARTS = fieldStarts(F);
 
-export function checkMembJoin(b: Uint8Array, le: boolean): TotemsrpError | undefined {
-  const len = b.length;
+/** Checks the message at b[base, base + len); error offsets count from `base`. */
+export function checkMembJoin(b: Uint8Array, le: boolean, base = 0, len = b.length - base): TotemsrpError | undefined {
   if (len < MEMB_JOIN_FIXED_LEN) return truncated('memb_join', len, MEMB_JOIN_FIXED_LEN, STARTS);
-  const p = u32(b, F.PROC_LIST_ENTRIES, le);
-  const f = u32(b, F.FAILED_LIST_ENTRIES, le);
+  const p = u32(b, base + F.PROC_LIST_ENTRIES, le);
+  const f = u32(b, base + F.FAILED_LIST_ENTRIES, le);
   if (p > PROCESSOR_COUNT_MAX) {
     return new WireError('totemsrp.proc_list_too_long', F.PROC_LIST_ENTRIES, `proc_list_entries ${p} exceeds ${PROCESSOR_COUNT_MAX}`);
   }

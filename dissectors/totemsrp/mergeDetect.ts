@@ -14,8 +14,9 @@ export const MEMB_MERGE_DETECT_LEN = F.END;
 
 const STARTS = fieldStarts(F);
 
-export function checkMergeDetect(b: Uint8Array): TotemsrpError | undefined {
-  if (b.length < MEMB_MERGE_DETECT_LEN) return truncated('memb_merge_detect', b.length, MEMB_MERGE_DETECT_LEN, STARTS);
+/** Checks the message at b[base, base + len); error offsets count from `base`. */
+export function checkMergeDetect(b: Uint8Array, base = 0, len = b.length - base): TotemsrpError | undefined {
+  if (len < MEMB_MERGE_DETECT_LEN) return truncated('memb_merge_detect', len, MEMB_MERGE_DETECT_LEN, STARTS);
   return undefined;
 }
 

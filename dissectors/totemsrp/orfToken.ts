@@ -42,13 +42,13 @@ export const ORF_TOKEN_MAX_LEN = 1500;
 const STARTS = fieldStarts(F);
 const NO_RTR_ITEMS: readonly RtrItem[] = Object.freeze([]);
 
-export function checkOrfToken(b: Uint8Array, le: boolean): TotemsrpError | undefined {
-  const len = b.length;
+/** Checks the message at b[base, base + len); error offsets count from `base`. */
+export function checkOrfToken(b: Uint8Array, le: boolean, base = 0, len = b.length - base): TotemsrpError | undefined {
   if (len > ORF_TOKEN_MAX_LEN) {
     return new WireError('totemsrp.token_too_long', ORF_TOKEN_MAX_LEN, `orf_token of ${len} bytes exceeds ${ORF_TOKEN_MAX_LEN}`);
   }
   if (len < ORF_TOKEN_FIXED_LEN) return truncated('orf_token', len, ORF_TOKEN_FIXED_LEN, STARTS);
-  const n = i32(b, F.RTR_LIST_ENTRIES, le);
+  const n = i32(b, base + F.RTR_LIST_ENTRIES, le);
   if (n < 0) return new WireError('totemsrp.negative_count', F.RTR_LIST_ENTRIES, `rtr_list_entries is negative (${n})`);
   if (n > RETRANSMIT_ENTRIES_MAX) {
     return new WireError('totemsrp.rtr_list_too_long', F.RTR_LIST_ENTRIES, `rtr_list_entries ${n} exceeds ${RETRANSMIT_ENTRIES_MAX}`);

@@ -12,8 +12,9 @@ export const TOKEN_HOLD_CANCEL_LEN = F.END;
 
 const STARTS = fieldStarts(F);
 
-export function checkTokenHoldCancel(b: Uint8Array): TotemsrpError | undefined {
-  if (b.length < TOKEN_HOLD_CANCEL_LEN) return truncated('token_hold_cancel', b.length, TOKEN_HOLD_CANCEL_LEN, STARTS);
+/** Checks the message at b[base, base + len); error offsets count from `base`. */
+export function checkTokenHoldCancel(b: Uint8Array, base = 0, len = b.length - base): TotemsrpError | undefined {
+  if (len < TOKEN_HOLD_CANCEL_LEN) return truncated('token_hold_cancel', len, TOKEN_HOLD_CANCEL_LEN, STARTS);
   return undefined;
 }
 

@@ -5,13 +5,13 @@
  * the reassembly state of the layers below (bounded there) and the running `stats`.
  * Hot path: one object per frame of a single shape, endpoints formatted only when read.
  */
-import { NetDecoder, type UdpDatagram } from '../../dissectors/net.ts';
+import { isInFrame, NetDecoder, type UdpDatagram } from '../../dissectors/net.ts';
 import type { CaptureRecord } from '../../dissectors/capture/index.ts';
 import { WireError } from '../../dissectors/errors.ts';
-import { decodeTotem } from '../../dissectors/totemsrp/index.ts';
+import { checkTotem, decodeTotem } from '../../dissectors/totemsrp/index.ts';
 import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import { KnetDecoder, type KnetCryptoOptions, type KnetResult } from '../../dissectors/knet/index.ts';
-import { DEFAULT_COROSYNC_PORTS, classifyTransport, isCorosyncPort, type PortRange } from './ports.ts';
+import { DEFAULT_COROSYNC_PORTS, classifyTransportAt, isCorosyncPort, type PortRange } from './ports.ts';
 import { PipelineStats } from './stats.ts';
 import type { DecodedFrame, FrameEndpoints, FrameStatus, Transport } from './types.ts';
 
@@ -114,6 +114,20 @@ export class FramePipeline {
   }
 
   /**
+   * Counts the record in `stats` exactly as decode() would, without the decoded frame: Totem
+   * messages are checked (checkTotem), not built; in-frame datagrams stay offsets (NetDecoder.locate).
+   * What `read --stats` runs. knet frames are decoded as usual (the knet layer keeps state).
+   */
+  count(rec: CaptureRecord): void {
+    const knet = this.front(undefined, rec);
+    if (knet === undefined) return;
+    const f = new Frame(rec);
+    f.udp = knet;
+    f.transport = 'knet';
+    this.decodeKnet(f, knet);
+  }
+
+  /**
    * Decodes a batch of records (e.g. one read chunk's), handing each frame to `onFrame` in order.
    * Same frames and stats as decode() one by one; knet payloads are handed to the knet decoder's
    * prefetch() first (HMACs four at a time, one AES call).
@@ -144,32 +158,71 @@ export class FramePipeline {
   /**
    * Everything up to the transport: link, IP, UDP, port, transport, and for udp/udpu the Totem
    * message. Returns the datagram when it is knet (decoded by decodeKnet), else undefined with the
-   * frame finished.
+   * frame finished. Without a frame (count()) it only counts: same checks, same stats, no values.
    */
-  private front(f: Frame, rec: CaptureRecord): UdpDatagram | undefined {
-    this.#stats.frames++;
-    this.#stats.bytes += f.capLen;
-    const r = this.net.decode(rec);
-    if (r instanceof WireError) return void this.fail(f, r);
-    if (r.kind === 'ignored') return void this.ignore(f, r.reason);
-    if (r.kind === 'fragment') return void this.finish(f, 'fragment');
+  private front(f: Frame | undefined, rec: CaptureRecord): UdpDatagram | undefined {
+    const stats = this.#stats;
+    stats.frames++;
+    stats.bytes += rec.capLen ?? rec.data.length;
+    const r = this.net.locate(rec);
+    // The UDP payload is buf[start, end); `d` is made only when someone needs the value.
+    let d: UdpDatagram | undefined;
+    let buf: Uint8Array;
+    let start: number;
+    let end: number;
+    let srcPort: number;
+    let dstPort: number;
+    let payloadOffset: number;
+    if (isInFrame(r)) {
+      const s = this.net.span;
+      buf = s.buf;
+      start = s.payloadStart;
+      end = s.payloadEnd;
+      srcPort = s.srcPort;
+      dstPort = s.dstPort;
+      payloadOffset = start - s.frameStart;
+    } else if (r instanceof WireError) {
+      return void this.fail(f, r);
+    } else if (r.kind === 'ignored') {
+      return void this.ignore(f, r.reason);
+    } else if (r.kind === 'fragment') {
+      return void this.finish(f, 'fragment');
+    } else {
+      d = r.datagram;
+      buf = d.payload;
+      start = 0;
+      end = buf.length;
+      srcPort = d.srcPort;
+      dstPort = d.dstPort;
+      payloadOffset = d.payloadOffset;
+    }
 
-    const d = r.datagram;
-    if (!isCorosyncPort(this.ports, d.srcPort, d.dstPort)) return void this.ignore(f, 'not a corosync port');
-    f.udp = d;
-    const transport = classifyTransport(d.payload, d.srcPort, d.dstPort);
-    f.transport = transport;
-    this.#stats.countTransport(transport);
+    if (!isCorosyncPort(this.ports, srcPort, dstPort)) return void this.ignore(f, 'not a corosync port');
+    const transport = classifyTransportAt(buf, start, end, srcPort, dstPort);
+    stats.countTransport(transport);
+    if (f !== undefined) {
+      d ??= this.net.spanDatagram();
+      f.udp = d;
+      f.transport = transport;
+    }
 
-    if (transport === 'knet') return d;
+    if (transport === 'knet') return d ?? this.net.spanDatagram();
     if (transport === 'unknown') {
-      const base = d.payloadOffset >= 0 ? d.payloadOffset : 0;
+      const base = payloadOffset >= 0 ? payloadOffset : 0;
       return void this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
     }
-    const m = decodeTotem(d.payload);
-    if (m instanceof WireError) return void this.fail(f, d.payloadOffset >= 0 ? m.rebase(d.payloadOffset) : m);
-    f.totem = m;
-    this.#stats.countTotemType(transport, m.header.type);
+    let type: number;
+    if (f !== undefined) {
+      const m = decodeTotem(d!.payload);
+      if (m instanceof WireError) return void this.fail(f, payloadOffset >= 0 ? m.rebase(payloadOffset) : m);
+      f.totem = m;
+      type = m.header.type;
+    } else {
+      const c = checkTotem(buf, start, end - start);
+      if (typeof c !== 'number') return void this.fail(f, payloadOffset >= 0 ? c.rebase(payloadOffset) : c);
+      type = c;
+    }
+    stats.countTotemType(transport, type);
     this.finish(f, 'totem');
     return undefined;
   }
@@ -208,20 +261,20 @@ export class FramePipeline {
     return this.finish(f, 'totem');
   }
 
-  private finish(f: Frame, status: FrameStatus): DecodedFrame {
-    f.status = status;
+  private finish<F extends Frame | undefined>(f: F, status: FrameStatus): F {
+    if (f !== undefined) f.status = status;
     this.#stats.countStatus(status);
     return f;
   }
 
-  private fail(f: Frame, e: WireError): DecodedFrame {
-    f.error = e;
+  private fail<F extends Frame | undefined>(f: F, e: WireError): F {
+    if (f !== undefined) f.error = e;
     this.#stats.countError(e.code);
     return this.finish(f, 'error');
   }
 
-  private ignore(f: Frame, reason: string): DecodedFrame {
-    f.ignoredReason = reason;
+  private ignore<F extends Frame | undefined>(f: F, reason: string): F {
+    if (f !== undefined) f.ignoredReason = reason;
     this.#stats.countIgnored(reason);
     return this.finish(f, 'ignored');
   }
@@ -230,25 +283,32 @@ export class FramePipeline {
 /**
  * Feeds records to a pipeline one by one, or, with `batched`, collected until `drain()` (e.g. after
  * each read chunk; records of one CaptureReader.push() stay valid until then) and decoded as a
- * batch. Frames reach `onFrame` in record order either way.
+ * batch. Frames reach `onFrame` in record order either way. Without `onFrame` only the pipeline's
+ * stats are wanted: unbatched records are then counted (FramePipeline.count), not decoded.
  */
 export class FrameBatcher {
   readonly #records: CaptureRecord[] = [];
+  readonly #onFrame: (f: DecodedFrame) => void;
+  readonly #countOnly: boolean;
 
   constructor(
     private readonly pipeline: FramePipeline,
-    private readonly onFrame: (f: DecodedFrame) => void,
+    onFrame: ((f: DecodedFrame) => void) | undefined,
     private readonly batched: boolean,
-  ) {}
+  ) {
+    this.#onFrame = onFrame ?? ((): void => undefined);
+    this.#countOnly = onFrame === undefined && !batched;
+  }
 
   push(rec: CaptureRecord): void {
-    if (this.batched) this.#records.push(rec);
-    else this.onFrame(this.pipeline.decode(rec));
+    if (this.#countOnly) this.pipeline.count(rec);
+    else if (this.batched) this.#records.push(rec);
+    else this.#onFrame(this.pipeline.decode(rec));
   }
 
   drain(): void {
     if (this.#records.length === 0) return;
-    this.pipeline.decodeBatch(this.#records, this.onFrame);
+    this.pipeline.decodeBatch(this.#records, this.#onFrame);
     this.#records.length = 0;
   }
 }

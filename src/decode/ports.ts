@@ -40,7 +40,16 @@ export function hasTotemMagic(p: Uint8Array): boolean {
 
 /** Transport of one corosync datagram, from its ports and first bytes. */
 export function classifyTransport(payload: Uint8Array, srcPort: number, dstPort: number): Transport {
-  if (hasTotemMagic(payload)) return srcPort === dstPort - 1 ? 'udp' : 'udpu';
+  return classifyTransportAt(payload, 0, payload.length, srcPort, dstPort);
+}
+
+/** classifyTransport of the payload b[start, end). */
+export function classifyTransportAt(b: Uint8Array, start: number, end: number, srcPort: number, dstPort: number): Transport {
+  if (end - start >= 2) {
+    const b0 = b[start]!;
+    const b1 = b[start + 1]!;
+    if ((b0 === TOTEM_MAGIC_LE_0 && b1 === TOTEM_MAGIC_LE_1) || (b0 === TOTEM_MAGIC_LE_1 && b1 === TOTEM_MAGIC_LE_0)) return srcPort === dstPort - 1 ? 'udp' : 'udpu';
+  }
   if (srcPort === dstPort) return 'knet';
   return 'unknown';
 }

@@ -6,11 +6,8 @@
 import type { Writable } from 'node:stream';
 import { isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
-import type { KnetCryptoOptions } from '../../dissectors/knet/index.ts';
 import { batchesPay, FrameBatcher, FramePipeline } from '../decode/pipeline.ts';
-import type { PortRange } from '../decode/ports.ts';
 import type { DecodedFrame } from '../decode/types.ts';
-import type { DisplayFilter } from '../filter/displayFilter.ts';
 import { hexdump } from '../output/hexdump.ts';
 import { collectFieldValues, renderTree } from '../output/tree.ts';
 import { jsonValue } from '../output/values.ts';
@@ -28,56 +25,13 @@ import {
 import { frameTree, frameSummary } from './frameView.ts';
 import { readCaptureFile } from '../sources/captureFile.ts';
 import { LineWriter } from './output.ts';
-import { readStatsSharded } from './shards.ts';
-import type { PipelineStats } from '../decode/stats.ts';
-import { renderStats, statsJson } from './statsView.ts';
+import { runStatsRead, warnUndecryptable } from './statsRead.ts';
+import type { ReadConfig, ReadResult } from './types.ts';
 
-export type ReadMode = 'summary' | 'verbose' | 'json' | 'stats' | 'deliver';
-
-export interface ReadConfig {
-  readonly path: string; // '-' = stdin
-  readonly mode: ReadMode;
-  /** With mode 'stats': print the statistics as one JSON object. */
-  readonly statsJson?: boolean;
-  readonly hex: boolean;
-  readonly count?: number;
-  readonly filter?: DisplayFilter;
-  readonly ports?: PortRange;
-  readonly knet?: KnetCryptoOptions;
-  /** With mode 'deliver': JSON objects instead of text lines, and how many body bytes to show. */
-  readonly deliverJson?: boolean;
-  readonly payloadBytes?: number;
-  /** Also show frames that are not corosync traffic (ARP, other UDP ports, ...). */
-  readonly all: boolean;
-  /**
-   * With mode 'stats' on a regular file: decode shards of a big capture in this many threads
-   * (src/read/shards.ts; the figures are those of one pass or it reads in one pass). Default 1.
-   */
-  readonly threads?: number;
-  /** Say on stderr why a multi-threaded read fell back to one pass. */
-  readonly explainThreads?: boolean;
-}
-
-export interface ReadResult {
-  /** True when the input was read to its end. */
-  readonly complete: boolean;
-  /** Frames of encrypted knet traffic that could not be decrypted (no key, wrong key, corrupted). */
-  readonly undecryptable: number;
-  readonly framesRead: number;
-  readonly framesShown: number;
-  readonly problem?: string;
-}
+export type { ReadConfig, ReadMode, ReadResult } from './types.ts';
 
 export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writable): Promise<ReadResult> {
-  if (cfg.mode === 'stats' && cfg.count === undefined && (cfg.threads ?? 1) > 1) {
-    const sharded = await readStatsSharded(cfg.path, {
-      threads: cfg.threads ?? 1,
-      ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
-      ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
-    });
-    if (sharded.stats !== undefined) return finishStats(cfg, sharded.stats, stdout, stderr);
-    if (cfg.explainThreads === true) stderr.write(`totemscope: reading in one pass: ${sharded.reason}\n`);
-  }
+  if (cfg.mode === 'stats') return runStatsRead(cfg, stdout, stderr);
   const out = new LineWriter(stdout);
   const pipeline = new FramePipeline({
     ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
@@ -111,7 +65,6 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
   const drainBatch = (): void => batcher.drain();
   const onFrame = (frame: DecodedFrame): void => {
     if (firstTime === undefined) firstTime = { sec: frame.tsSec, nsec: frame.tsNsec };
-    if (cfg.mode === 'stats') return;
     if (assembler !== undefined) {
       deliverOut(deliverFrame(assembler, frame));
       return;
@@ -171,10 +124,6 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
     deliverOut(assembler.finish());
     if (cfg.deliverJson !== true) out.line(deliveryStatsLine(assembler.stats));
   }
-  if (cfg.mode === 'stats') {
-    if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(pipeline.stats)));
-    else for (const l of renderStats(pipeline.stats)) out.line(l);
-  }
   await out.flush();
   if (problem !== undefined) {
     stderr.write(`totemscope: ${problem}\n`);
@@ -183,24 +132,6 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
   const undecryptable = warnUndecryptable(pipeline.stats, stderr);
   const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: shown };
   return problem === undefined ? base : { ...base, problem };
-}
-
-/** The closing table of a multi-threaded --stats read (which only succeeds on a complete file). */
-async function finishStats(cfg: ReadConfig, stats: PipelineStats, stdout: Writable, stderr: Writable): Promise<ReadResult> {
-  const out = new LineWriter(stdout);
-  if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(stats)));
-  else for (const l of renderStats(stats)) out.line(l);
-  await out.flush();
-  return { complete: true, undecryptable: warnUndecryptable(stats, stderr), framesRead: stats.frames, framesShown: 0 };
-}
-
-function warnUndecryptable(stats: PipelineStats, stderr: Writable): number {
-  let undecryptable = 0;
-  for (const [code, n] of stats.errorsByCode) if (code.startsWith('knet.crypto.')) undecryptable += n;
-  if (undecryptable > 0) {
-    stderr.write(`totemscope: ${undecryptable} encrypted knet frames could not be decrypted (see knet.crypto.* in --stats); give the cluster's authkey with --key\n`);
-  }
-  return undecryptable;
 }
 
 /** One flat JSON object: dotted catalog names; a field seen several times becomes an array. */

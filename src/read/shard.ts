@@ -62,7 +62,7 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
   let lastNsec = 0;
   let timeWentBack = false;
   // As in run.ts: with knet keys a chunk's records are decoded as one batch.
-  const batcher = new FrameBatcher(pipeline, () => undefined, batchesPay(spec.knet));
+  const batcher = new FrameBatcher(pipeline, undefined, batchesPay(spec.knet));
   const drainBatch = (): void => batcher.drain();
   const onRecord = (rec: CaptureRecord): void => {
     if (endOffset >= 0) return;

@@ -1,11 +1,10 @@
 /** `totemscope read FILE`: decode a capture like `tshark -r`. */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
-import { isKnownField } from '../../catalog.ts';
 import { parsePortRange } from '../../decode/ports.ts';
-import { compileFilter, FilterSyntaxError, type DisplayFilter } from '../../filter/displayFilter.ts';
-import { runRead, type ReadConfig } from '../../read/run.ts';
-import { defaultThreads } from '../../read/shards.ts';
+import type { DisplayFilter } from '../../filter/displayFilter.ts';
+import type { ReadConfig } from '../../read/types.ts';
+// The work is imported when the command runs: `read --stats` then loads only what counting needs.
 
 /** Exit statuses: 0 read to the end; 1 truncated/corrupt capture; 2 usage; 3 knet traffic that could not be decrypted. */
 const EXIT_UNREADABLE = 1;
@@ -62,6 +61,7 @@ export function register(program: Command): void {
     .action(async (file, opts) => {
       let filter: DisplayFilter | undefined;
       if (opts.filter !== undefined) {
+        const [{ compileFilter, FilterSyntaxError }, { isKnownField }] = await Promise.all([import('../../filter/displayFilter.ts'), import('../../catalog.ts')]);
         try {
           filter = compileFilter(opts.filter, isKnownField);
         } catch (e) {
@@ -87,12 +87,15 @@ export function register(program: Command): void {
           ...(opts.cipher !== undefined ? { cipher: opts.cipher } : {}),
           ...(opts.hash !== undefined ? { hash: opts.hash } : {}),
         },
-        threads: opts.threads ?? defaultThreads(),
+        threads: opts.threads ?? (await import('../../read/shards.ts')).defaultThreads(),
         explainThreads: opts.threads !== undefined,
         ...(opts.count !== undefined ? { count: opts.count } : {}),
         ...(filter !== undefined ? { filter } : {}),
       };
-      const result = await runRead(cfg, process.stdout, process.stderr);
+      const result =
+        cfg.mode === 'stats'
+          ? await (await import('../../read/statsRead.ts')).runStatsRead(cfg, process.stdout, process.stderr)
+          : await (await import('../../read/run.ts')).runRead(cfg, process.stdout, process.stderr);
       if (!result.complete) process.exitCode = EXIT_UNREADABLE;
       else if (result.undecryptable > 0) process.exitCode = EXIT_UNDECRYPTABLE;
     });

@@ -1,0 +1,89 @@
+/**
+ * `read --stats`: no per-frame output, only the closing table. Big files are counted in shards on
+ * several threads (shards.ts), otherwise in one pass in which records are counted, not decoded
+ * (FramePipeline.count). Kept apart from run.ts so the command loads only what counting needs.
+ */
+import type { Writable } from 'node:stream';
+import { isCaptureFormatError } from '../../dissectors/capture/index.ts';
+import { batchesPay, FrameBatcher, FramePipeline } from '../decode/pipeline.ts';
+import type { PipelineStats } from '../decode/stats.ts';
+import { readCaptureFile } from '../sources/captureFile.ts';
+import { LineWriter } from './output.ts';
+import { readStatsSharded } from './shards.ts';
+import { renderStats, statsJson } from './statsView.ts';
+import type { ReadConfig, ReadResult } from './types.ts';
+
+export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Writable): Promise<ReadResult> {
+  if (cfg.count === undefined && (cfg.threads ?? 1) > 1) {
+    const sharded = await readStatsSharded(cfg.path, {
+      threads: cfg.threads ?? 1,
+      ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
+      ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
+    });
+    if (sharded.stats !== undefined) {
+      await printStats(cfg, sharded.stats, stdout);
+      return { complete: true, undecryptable: warnUndecryptable(sharded.stats, stderr), framesRead: sharded.stats.frames, framesShown: 0 };
+    }
+    if (cfg.explainThreads === true) stderr.write(`totemscope: reading in one pass: ${sharded.reason}\n`);
+  }
+
+  const pipeline = new FramePipeline({
+    ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
+    ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
+  });
+  // No frames are wanted: records are counted, or decoded in batches when knet crypto is batched.
+  const batcher = new FrameBatcher(pipeline, undefined, batchesPay(cfg.knet));
+  let accepted = 0;
+  let stop = false;
+  let problem: string | undefined;
+  try {
+    await readCaptureFile(
+      cfg.path,
+      (rec) => {
+        if (stop) return;
+        accepted++;
+        if (cfg.count !== undefined && accepted >= cfg.count) stop = true;
+        batcher.push(rec);
+      },
+      {
+        reuseBuffer: true,
+        afterChunk: () => {
+          batcher.drain();
+          return !stop;
+        },
+      },
+    );
+    batcher.drain();
+  } catch (e) {
+    // Records before a malformed one were delivered: count them before reporting.
+    batcher.drain();
+    if (isCaptureFormatError(e)) problem = e.message;
+    else if (e instanceof Error && 'code' in e) problem = `${cfg.path}: ${e.message}`;
+    else throw e;
+  }
+  await printStats(cfg, pipeline.stats, stdout);
+  if (problem !== undefined) {
+    stderr.write(`totemscope: ${problem}\n`);
+    stderr.write(`totemscope: ${pipeline.stats.frames} frames were read before the error\n`);
+  }
+  const undecryptable = warnUndecryptable(pipeline.stats, stderr);
+  const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: 0 };
+  return problem === undefined ? base : { ...base, problem };
+}
+
+async function printStats(cfg: ReadConfig, stats: PipelineStats, stdout: Writable): Promise<void> {
+  const out = new LineWriter(stdout);
+  if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(stats)));
+  else for (const l of renderStats(stats)) out.line(l);
+  await out.flush();
+}
+
+/** Says on stderr how many encrypted knet frames could not be decrypted; returns that number. */
+export function warnUndecryptable(stats: PipelineStats, stderr: Writable): number {
+  let undecryptable = 0;
+  for (const [code, n] of stats.errorsByCode) if (code.startsWith('knet.crypto.')) undecryptable += n;
+  if (undecryptable > 0) {
+    stderr.write(`totemscope: ${undecryptable} encrypted knet frames could not be decrypted (see knet.crypto.* in --stats); give the cluster's authkey with --key\n`);
+  }
+  return undecryptable;
+}
