@@ -34,8 +34,15 @@ const TOTEM_MAGIC_LE_1 = 0xc0;
 
 /** True when the payload starts with the v3 totem magic in either byte order. */
 export function hasTotemMagic(p: Uint8Array): boolean {
-  if (p.length < 2) return false;
-  return (p[0] === TOTEM_MAGIC_LE_0 && p[1] === TOTEM_MAGIC_LE_1) || (p[0] === TOTEM_MAGIC_LE_1 && p[1] === TOTEM_MAGIC_LE_0);
+  return hasTotemMagicAt(p, 0, p.length);
+}
+
+/** hasTotemMagic of the payload b[start, end). */
+function hasTotemMagicAt(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  const b0 = b[start]!;
+  const b1 = b[start + 1]!;
+  return (b0 === TOTEM_MAGIC_LE_0 && b1 === TOTEM_MAGIC_LE_1) || (b0 === TOTEM_MAGIC_LE_1 && b1 === TOTEM_MAGIC_LE_0);
 }
 
 /** Transport of one corosync datagram, from its ports and first bytes. */
@@ -45,11 +52,7 @@ export function classifyTransport(payload: Uint8Array, srcPort: number, dstPort:
 
 /** classifyTransport of the payload b[start, end). */
 export function classifyTransportAt(b: Uint8Array, start: number, end: number, srcPort: number, dstPort: number): Transport {
-  if (end - start >= 2) {
-    const b0 = b[start]!;
-    const b1 = b[start + 1]!;
-    if ((b0 === TOTEM_MAGIC_LE_0 && b1 === TOTEM_MAGIC_LE_1) || (b0 === TOTEM_MAGIC_LE_1 && b1 === TOTEM_MAGIC_LE_0)) return srcPort === dstPort - 1 ? 'udp' : 'udpu';
-  }
+  if (hasTotemMagicAt(b, start, end)) return srcPort === dstPort - 1 ? 'udp' : 'udpu';
   if (srcPort === dstPort) return 'knet';
   return 'unknown';
 }

@@ -4,7 +4,7 @@
  * (--json), or only the closing statistics (--stats). A display filter (-Y) selects frames.
  */
 import type { Writable } from 'node:stream';
-import { isCaptureFormatError, type CaptureRecord } from '../../dissectors/capture/index.ts';
+import type { CaptureRecord } from '../../dissectors/capture/index.ts';
 import type { FieldNode, FieldValue } from '../../dissectors/catalog.ts';
 import { batchesPay, FrameBatcher, FramePipeline } from '../decode/pipeline.ts';
 import type { DecodedFrame } from '../decode/types.ts';
@@ -25,7 +25,8 @@ import {
 import { frameTree, frameSummary } from './frameView.ts';
 import { readCaptureFile } from '../sources/captureFile.ts';
 import { LineWriter } from './output.ts';
-import { runStatsRead, warnUndecryptable } from './statsRead.ts';
+import { readOutcome, readProblem } from './outcome.ts';
+import { runStatsRead } from './statsRead.ts';
 import type { ReadConfig, ReadResult } from './types.ts';
 
 export type { ReadConfig, ReadMode, ReadResult } from './types.ts';
@@ -116,22 +117,14 @@ export async function runRead(cfg: ReadConfig, stdout: Writable, stderr: Writabl
   } catch (e) {
     // Records before a malformed one were delivered: decode them before reporting.
     drainBatch();
-    if (isCaptureFormatError(e)) problem = e.message;
-    else if (e instanceof Error && 'code' in e) problem = `${cfg.path}: ${e.message}`;
-    else throw e;
+    problem = readProblem(e, cfg.path);
   }
   if (assembler !== undefined && problem === undefined) {
     deliverOut(assembler.finish());
     if (cfg.deliverJson !== true) out.line(deliveryStatsLine(assembler.stats));
   }
   await out.flush();
-  if (problem !== undefined) {
-    stderr.write(`totemscope: ${problem}\n`);
-    stderr.write(`totemscope: ${pipeline.stats.frames} frames were read before the error\n`);
-  }
-  const undecryptable = warnUndecryptable(pipeline.stats, stderr);
-  const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: shown };
-  return problem === undefined ? base : { ...base, problem };
+  return readOutcome(pipeline.stats, problem, shown, stderr);
 }
 
 /** One flat JSON object: dotted catalog names; a field seen several times becomes an array. */

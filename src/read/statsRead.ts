@@ -4,10 +4,10 @@
  * (FramePipeline.count). Kept apart from run.ts so the command loads only what counting needs.
  */
 import type { Writable } from 'node:stream';
-import { isCaptureFormatError } from '../../dissectors/capture/index.ts';
 import { batchesPay, FrameBatcher, FramePipeline } from '../decode/pipeline.ts';
 import type { PipelineStats } from '../decode/stats.ts';
 import { readCaptureFile } from '../sources/captureFile.ts';
+import { readOutcome, readProblem } from './outcome.ts';
 import { LineWriter } from './output.ts';
 import { readStatsSharded } from './shards.ts';
 import { renderStats, statsJson } from './statsView.ts';
@@ -21,8 +21,9 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
       ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
     });
     if (sharded.stats !== undefined) {
+      // A sharded read only succeeds on a complete file.
       await printStats(cfg, sharded.stats, stdout);
-      return { complete: true, undecryptable: warnUndecryptable(sharded.stats, stderr), framesRead: sharded.stats.frames, framesShown: 0 };
+      return readOutcome(sharded.stats, undefined, 0, stderr);
     }
     if (cfg.explainThreads === true) stderr.write(`totemscope: reading in one pass: ${sharded.reason}\n`);
   }
@@ -57,18 +58,10 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
   } catch (e) {
     // Records before a malformed one were delivered: count them before reporting.
     batcher.drain();
-    if (isCaptureFormatError(e)) problem = e.message;
-    else if (e instanceof Error && 'code' in e) problem = `${cfg.path}: ${e.message}`;
-    else throw e;
+    problem = readProblem(e, cfg.path);
   }
   await printStats(cfg, pipeline.stats, stdout);
-  if (problem !== undefined) {
-    stderr.write(`totemscope: ${problem}\n`);
-    stderr.write(`totemscope: ${pipeline.stats.frames} frames were read before the error\n`);
-  }
-  const undecryptable = warnUndecryptable(pipeline.stats, stderr);
-  const base = { complete: problem === undefined, undecryptable, framesRead: pipeline.stats.frames, framesShown: 0 };
-  return problem === undefined ? base : { ...base, problem };
+  return readOutcome(pipeline.stats, problem, 0, stderr);
 }
 
 async function printStats(cfg: ReadConfig, stats: PipelineStats, stdout: Writable): Promise<void> {
@@ -76,14 +69,4 @@ async function printStats(cfg: ReadConfig, stats: PipelineStats, stdout: Writabl
   if (cfg.statsJson === true) out.line(JSON.stringify(statsJson(stats)));
   else for (const l of renderStats(stats)) out.line(l);
   await out.flush();
-}
-
-/** Says on stderr how many encrypted knet frames could not be decrypted; returns that number. */
-export function warnUndecryptable(stats: PipelineStats, stderr: Writable): number {
-  let undecryptable = 0;
-  for (const [code, n] of stats.errorsByCode) if (code.startsWith('knet.crypto.')) undecryptable += n;
-  if (undecryptable > 0) {
-    stderr.write(`totemscope: ${undecryptable} encrypted knet frames could not be decrypted (see knet.crypto.* in --stats); give the cluster's authkey with --key\n`);
-  }
-  return undecryptable;
 }
