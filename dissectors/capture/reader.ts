@@ -53,17 +53,33 @@ export interface CaptureRecord {
 class ChunkRecord implements CaptureRecord {
   private view: Uint8Array | undefined;
   constructor(
-    readonly number: number,
-    readonly tsSec: number,
-    readonly tsNsec: number,
-    readonly linkType: number,
-    readonly interfaceId: number,
-    readonly bytes: Uint8Array,
-    readonly dataOffset: number,
-    readonly capLen: number,
-    readonly origLen: number,
-    readonly fileOffset: number,
+    public number: number,
+    public tsSec: number,
+    public tsNsec: number,
+    public linkType: number,
+    public interfaceId: number,
+    public bytes: Uint8Array,
+    public dataOffset: number,
+    public capLen: number,
+    public origLen: number,
+    public fileOffset: number,
   ) {}
+
+  /** Makes this the record of another packet (CaptureReaderOptions.reuseRecord). */
+  reset(number: number, tsSec: number, tsNsec: number, linkType: number, interfaceId: number, bytes: Uint8Array, dataOffset: number, capLen: number, origLen: number, fileOffset: number): this {
+    this.number = number;
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    this.linkType = linkType;
+    this.interfaceId = interfaceId;
+    this.bytes = bytes;
+    this.dataOffset = dataOffset;
+    this.capLen = capLen;
+    this.origLen = origLen;
+    this.fileOffset = fileOffset;
+    this.view = undefined;
+    return this;
+  }
 
   get data(): Uint8Array {
     return (this.view ??= this.bytes.subarray(this.dataOffset, this.dataOffset + this.capLen));
@@ -74,6 +90,8 @@ class ChunkRecord implements CaptureRecord {
     return { number, tsSec, tsNsec, linkType, interfaceId, capLen, origLen, fileOffset };
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 export type RecordCallback = (r: CaptureRecord) => void;
 
@@ -110,6 +128,11 @@ export interface CaptureReaderOptions {
   readonly maxBlockLength?: number;
   /** Most interfaces kept across the file (default 65536). */
   readonly maxInterfaces?: number;
+  /**
+   * Deliver every record in the same object, overwritten for the next one: no allocation per
+   * record, for consumers that keep nothing of a record past its callback (counting). Default false.
+   */
+  readonly reuseRecord?: boolean;
 }
 
 export const DEFAULT_MAX_RECORD_LENGTH = 262144;
@@ -183,6 +206,8 @@ export class CaptureReader {
   private readonly maxRecordLength: number;
   private readonly maxBlockLength: number;
   private readonly maxInterfaces: number;
+  /** The one record object handed out with `reuseRecord`. */
+  private readonly shared: ChunkRecord | undefined;
 
   private state = State.Detect;
   private failure: CaptureFormatError | undefined;
@@ -213,6 +238,14 @@ export class CaptureReader {
     this.maxRecordLength = opts.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
     this.maxBlockLength = opts.maxBlockLength ?? DEFAULT_MAX_BLOCK_LENGTH;
     this.maxInterfaces = opts.maxInterfaces ?? DEFAULT_MAX_INTERFACES;
+    this.shared = opts.reuseRecord === true ? new ChunkRecord(0, 0, 0, 0, 0, EMPTY, 0, 0, 0, 0) : undefined;
+  }
+
+  /** A record object for the next packet: the shared one (reuseRecord) or a new one. */
+  private record(number: number, tsSec: number, tsNsec: number, linkType: number, interfaceId: number, bytes: Uint8Array, dataOffset: number, capLen: number, origLen: number, fileOffset: number): ChunkRecord {
+    const r = this.shared;
+    if (r !== undefined) return r.reset(number, tsSec, tsNsec, linkType, interfaceId, bytes, dataOffset, capLen, origLen, fileOffset);
+    return new ChunkRecord(number, tsSec, tsNsec, linkType, interfaceId, bytes, dataOffset, capLen, origLen, fileOffset);
   }
 
   get format(): CaptureFormat | undefined {
@@ -440,7 +473,7 @@ export class CaptureReader {
         sec += Math.floor(frac / fracMax);
         frac %= fracMax;
       }
-      const rec = new ChunkRecord(
+      const rec = this.record(
         ++this._recordsRead,
         sec,
         frac * fracMul,
@@ -602,7 +635,7 @@ export class CaptureReader {
       sec = tsOut.sec + iface.tsOffset;
       nsec = tsOut.nsec;
     }
-    onRecord(new ChunkRecord(++this._recordsRead, sec, nsec, iface.linkType, iface.globalId, b, dataOffset, caplen, origLen, at));
+    onRecord(this.record(++this._recordsRead, sec, nsec, iface.linkType, iface.globalId, b, dataOffset, caplen, origLen, at));
   }
 
   private readIdb(b: Uint8Array, off: number, len: number, at: number): void {

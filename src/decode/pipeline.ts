@@ -11,9 +11,9 @@ import { WireError } from '../../dissectors/errors.ts';
 import { checkTotem, decodeTotem } from '../../dissectors/totemsrp/index.ts';
 import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 import { KnetDecoder, type KnetCryptoOptions, type KnetResult } from '../../dissectors/knet/index.ts';
-import { DEFAULT_COROSYNC_PORTS, classifyTransportAt, isCorosyncPort, type PortRange } from './ports.ts';
+import { DEFAULT_COROSYNC_PORTS, isCorosyncPort, transportCodeAt, type PortRange } from './ports.ts';
 import { PipelineStats } from './stats.ts';
-import type { DecodedFrame, FrameEndpoints, FrameStatus, Transport } from './types.ts';
+import { TRANSPORT_KNET, TRANSPORT_UNKNOWN, TRANSPORTS, type DecodedFrame, type FrameEndpoints, type FrameStatus, type Transport } from './types.ts';
 
 export interface PipelineOptions {
   /** UDP ports that carry corosync traffic (either side), default 5404-5412. */
@@ -198,16 +198,16 @@ export class FramePipeline {
     }
 
     if (!isCorosyncPort(this.ports, srcPort, dstPort)) return void this.ignore(f, 'not a corosync port');
-    const transport = classifyTransportAt(buf, start, end, srcPort, dstPort);
-    stats.countTransport(transport);
+    const transport = transportCodeAt(buf, start, end, srcPort, dstPort);
+    stats.countTransportCode(transport);
     if (f !== undefined) {
       d ??= this.net.spanDatagram();
       f.udp = d;
-      f.transport = transport;
+      f.transport = TRANSPORTS[transport];
     }
 
-    if (transport === 'knet') return d ?? this.net.spanDatagram();
-    if (transport === 'unknown') {
+    if (transport === TRANSPORT_KNET) return d ?? this.net.spanDatagram();
+    if (transport === TRANSPORT_UNKNOWN) {
       const base = payloadOffset >= 0 ? payloadOffset : 0;
       return void this.fail(f, new WireError('totem.unrecognised', base, 'UDP payload on a corosync port is neither Totem v3 nor knet'));
     }
@@ -222,7 +222,7 @@ export class FramePipeline {
       if (typeof c !== 'number') return void this.fail(f, payloadOffset >= 0 ? c.rebase(payloadOffset) : c);
       type = c;
     }
-    stats.countTotemType(transport, type);
+    stats.countTotemTypeCode(transport, type);
     this.finish(f, 'totem');
     return undefined;
   }
@@ -257,7 +257,7 @@ export class FramePipeline {
     const m = decodeTotem(k.userData);
     if (m instanceof WireError) return this.fail(f, m);
     f.totem = m;
-    this.#stats.countTotemType('knet', m.header.type);
+    this.#stats.countTotemTypeCode(TRANSPORT_KNET, m.header.type);
     return this.finish(f, 'totem');
   }
 

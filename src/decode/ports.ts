@@ -6,7 +6,7 @@
  * - knet: link N uses port 5405 + N on both sides; the payload starts with the knet header
  *   (version 1), or is encrypted (then only the symmetric ports say it is knet).
  */
-import type { Transport } from './types.ts';
+import { TRANSPORT_KNET, TRANSPORT_UDP, TRANSPORT_UDPU, TRANSPORT_UNKNOWN, TRANSPORTS, type Transport, type TransportCode } from './types.ts';
 
 export interface PortRange {
   readonly min: number;
@@ -52,7 +52,12 @@ export function classifyTransport(payload: Uint8Array, srcPort: number, dstPort:
 
 /** classifyTransport of the payload b[start, end). */
 export function classifyTransportAt(b: Uint8Array, start: number, end: number, srcPort: number, dstPort: number): Transport {
-  if (hasTotemMagicAt(b, start, end)) return srcPort === dstPort - 1 ? 'udp' : 'udpu';
-  if (srcPort === dstPort) return 'knet';
-  return 'unknown';
+  return TRANSPORTS[transportCodeAt(b, start, end, srcPort, dstPort)];
+}
+
+/** classifyTransportAt as a number (TRANSPORTS index): what the pipeline counts by. */
+export function transportCodeAt(b: Uint8Array, start: number, end: number, srcPort: number, dstPort: number): TransportCode {
+  if (hasTotemMagicAt(b, start, end)) return srcPort === dstPort - 1 ? TRANSPORT_UDP : TRANSPORT_UDPU;
+  if (srcPort === dstPort) return TRANSPORT_KNET;
+  return TRANSPORT_UNKNOWN;
 }

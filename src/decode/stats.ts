@@ -2,11 +2,9 @@
  * Running counts of what the pipeline did with every frame: the `read --stats` table and the
  * "nothing lost silently" ledger (every frame lands in exactly one status bucket).
  */
-import type { FrameStatus, Transport } from './types.ts';
+import { TRANSPORTS, type FrameStatus, type Transport, type TransportCode } from './types.ts';
 
-const TRANSPORTS: readonly Transport[] = ['udp', 'udpu', 'knet', 'unknown'];
-
-function transportIndex(t: Transport): number {
+function transportIndex(t: Transport): TransportCode {
   switch (t) {
     case 'udp':
       return 0;
@@ -72,7 +70,12 @@ export class PipelineStats {
   }
 
   countTotemType(t: Transport, type: number): void {
-    this.totemTypeCounts[transportIndex(t) * TOTEM_TYPE_NAMES.length + type]!++;
+    this.countTotemTypeCode(transportIndex(t), type);
+  }
+
+  /** countTotemType by transport number (the hot path's form). */
+  countTotemTypeCode(t: TransportCode, type: number): void {
+    this.totemTypeCounts[t * TOTEM_TYPE_NAMES.length + type]!++;
   }
   // Hot-path counters are indexed arrays; the maps below are built when asked for.
   private readonly transportCounts = new Float64Array(TRANSPORTS.length);
@@ -82,6 +85,10 @@ export class PipelineStats {
 
   countTransport(t: Transport): void {
     this.transportCounts[transportIndex(t)]!++;
+  }
+
+  countTransportCode(t: TransportCode): void {
+    this.transportCounts[t]!++;
   }
 
   /** `name` is the message kind (orf_token, mcast, knet ping, ...). */

@@ -15,6 +15,14 @@ import type { TotemMessage } from '../../dissectors/totemsrp/types.ts';
 
 export type Transport = 'udp' | 'udpu' | 'knet' | 'unknown';
 
+/** Transports by number (the hot path counts by number; `TRANSPORTS[code]` is the name). */
+export const TRANSPORTS = ['udp', 'udpu', 'knet', 'unknown'] as const satisfies readonly Transport[];
+export type TransportCode = 0 | 1 | 2 | 3;
+export const TRANSPORT_UDP = 0;
+export const TRANSPORT_UDPU = 1;
+export const TRANSPORT_KNET = 2;
+export const TRANSPORT_UNKNOWN = 3;
+
 export interface FrameEndpoints {
   readonly ipVersion: 4 | 6;
   /** Printable addresses (`192.0.2.1`, RFC 5952 IPv6). */

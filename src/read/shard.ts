@@ -52,7 +52,9 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
     ...(spec.ports !== undefined ? { ports: spec.ports } : {}),
     ...(spec.knet !== undefined ? { knet: spec.knet } : {}),
   });
-  const reader = new CaptureReader();
+  const batched = batchesPay(spec.knet);
+  // A batch holds its records until drained; counting keeps none past the callback.
+  const reader = new CaptureReader({ reuseRecord: !batched });
   const headerLength = spec.header.length;
   let counting = spec.warmStart >= spec.start;
   let startState: string | undefined = counting ? pipeline.boundaryState(0, 0) : undefined;
@@ -62,7 +64,7 @@ export async function runShard(spec: ShardSpec): Promise<ShardResult> {
   let lastNsec = 0;
   let timeWentBack = false;
   // As in run.ts: with knet keys a chunk's records are decoded as one batch.
-  const batcher = new FrameBatcher(pipeline, undefined, batchesPay(spec.knet));
+  const batcher = new FrameBatcher(pipeline, undefined, batched);
   const drainBatch = (): void => batcher.drain();
   const onRecord = (rec: CaptureRecord): void => {
     if (endOffset >= 0) return;

@@ -9,7 +9,7 @@ import type { PipelineStats } from '../decode/stats.ts';
 import { readCaptureFile } from '../sources/captureFile.ts';
 import { readOutcome, readProblem } from './outcome.ts';
 import { LineWriter } from './output.ts';
-import { readStatsSharded } from './shards.ts';
+import { AUTO_MIN_SHARD_BYTES, readStatsSharded } from './shards.ts';
 import { renderStats, statsJson } from './statsView.ts';
 import type { ReadConfig, ReadResult } from './types.ts';
 
@@ -17,6 +17,8 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
   if (cfg.count === undefined && (cfg.threads ?? 1) > 1) {
     const sharded = await readStatsSharded(cfg.path, {
       threads: cfg.threads ?? 1,
+      // Threads the user asked for are used on any file worth it; chosen ones only where they pay.
+      ...(cfg.threadsAsked === true ? {} : { minShardBytes: AUTO_MIN_SHARD_BYTES }),
       ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
       ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
     });
@@ -25,7 +27,7 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
       await printStats(cfg, sharded.stats, stdout);
       return readOutcome(sharded.stats, undefined, 0, stderr);
     }
-    if (cfg.explainThreads === true) stderr.write(`totemscope: reading in one pass: ${sharded.reason}\n`);
+    if (cfg.threadsAsked === true) stderr.write(`totemscope: reading in one pass: ${sharded.reason}\n`);
   }
 
   const pipeline = new FramePipeline({
@@ -33,7 +35,8 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
     ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
   });
   // No frames are wanted: records are counted, or decoded in batches when knet crypto is batched.
-  const batcher = new FrameBatcher(pipeline, undefined, batchesPay(cfg.knet));
+  const batched = batchesPay(cfg.knet);
+  const batcher = new FrameBatcher(pipeline, undefined, batched);
   let accepted = 0;
   let stop = false;
   let problem: string | undefined;
@@ -48,6 +51,8 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
       },
       {
         reuseBuffer: true,
+        // A batch holds its records until drained; counting keeps none past the callback.
+        reuseRecord: !batched,
         afterChunk: () => {
           batcher.drain();
           return !stop;

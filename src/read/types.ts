@@ -25,8 +25,12 @@ export interface ReadConfig {
    * (src/read/shards.ts; the figures are those of one pass or it reads in one pass). Default 1.
    */
   readonly threads?: number;
-  /** Say on stderr why a multi-threaded read fell back to one pass. */
-  readonly explainThreads?: boolean;
+  /**
+   * The user chose `threads` (--threads): shards are used on any file of DEFAULT_MIN_SHARD_BYTES per
+   * thread (else only where threads pay, AUTO_MIN_SHARD_BYTES), and stderr says why a read fell
+   * back to one pass.
+   */
+  readonly threadsAsked?: boolean;
 }
 
 export interface ReadResult {

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildBundle } from './bundle.ts';
 import { replicateCapture } from './replicate.ts';
 import { readCaptureFile } from '../../src/sources/captureFile.ts';
 import { NetDecoder } from '../../dissectors/net.ts';
@@ -137,10 +138,7 @@ function fmt(n: number): string {
 
 /** Builds (once) the big capture, runs the CLI `runs` times, returns printable lines (best run first). */
 export async function knetBench(runs = Number(process.env['BENCH_RUNS'] ?? 3)): Promise<string[]> {
-  // The CLI runs from the dist/ bundle only while it is newer than every source; else through tsx,
-  // whose ~1 s of start-up would be timed too. Build it first.
-  const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('bench: node scripts/build.mjs failed');
+  buildBundle();
   const minFrames = Number(process.env['BENCH_FRAMES'] ?? 1_000_000);
   const { path, frames } = await knetCapture(minFrames);
   const size = statSync(path).size / (1 << 20);

@@ -181,6 +181,24 @@ test('any chunking of a real file yields identical records (property)', () => {
   }
 });
 
+test('reuseRecord: one object for every record, with the values a fresh record would have', () => {
+  for (const name of ['udpu-eth.pcap', 'multi-section.pcapng', 'net-eth-be.pcapng', 'udpu-eth-nsec.pcap']) {
+    const bytes = load(name);
+    const fresh = readChunks(bytes, []).recs;
+    // Cut into chunks so that records split across chunks (copied into the carry) are covered too.
+    const cuts = Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * bytes.length) / 21) + 3);
+    const shared = readChunks(bytes, cuts, { reuseRecord: true });
+    assert.equal(shared.err, undefined);
+    assert.deepEqual(shared.recs, fresh, name);
+    const seen = new Set<CaptureRecord>();
+    new CaptureReader({ reuseRecord: true }).push(bytes, (r) => seen.add(r));
+    assert.equal(seen.size, 1, `${name}: one record object`);
+    const distinct = new Set<CaptureRecord>();
+    new CaptureReader().push(bytes, (r) => distinct.add(r));
+    assert.equal(distinct.size, fresh.length, `${name}: without reuseRecord each record is its own object`);
+  }
+});
+
 test('truncated pcap: every complete record, then pcap.truncated_record at the cut record', () => {
   const bytes = load('truncated.pcap');
   const full = readChunks(load('udpu-eth.pcap'), []).recs;

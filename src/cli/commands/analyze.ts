@@ -5,11 +5,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { analyzerOptionsFromConf } from '../../analysis/confTimers.ts';
-import { analyzeFiles } from '../../analysis/files.ts';
-import { renderTextReport } from '../../analysis/textReport.ts';
 import type { AnalyzerOptions } from '../../analysis/types.ts';
 import type { PipelineOptions } from '../../decode/pipeline.ts';
+// The work is imported when the command runs, so other commands do not load (or compile) it.
 
 function positiveMs(v: string): number {
   const n = Number(v);
@@ -30,6 +28,11 @@ export function register(program: Command): void {
     .option('--key <file>', 'knet authkey, to decrypt knet captures')
     .option('--json', 'print the JSON report (docs/analyze-json.md)')
     .action(async (files, opts) => {
+      const [{ analyzerOptionsFromConf }, { analyzeFiles }, { renderTextReport }] = await Promise.all([
+        import('../../analysis/confTimers.ts'),
+        import('../../analysis/files.ts'),
+        import('../../analysis/textReport.ts'),
+      ]);
       let analyzer: AnalyzerOptions = opts.config !== undefined ? analyzerOptionsFromConf(readFileSync(opts.config, 'utf8')) : {};
       if (opts.token !== undefined) analyzer = { ...analyzer, tokenMs: opts.token, timersSource: '--token' };
       const pipeline: PipelineOptions = opts.key !== undefined ? { knet: { keys: [new Uint8Array(readFileSync(opts.key))] } } : {};

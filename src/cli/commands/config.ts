@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { checkConfigText, parseIpAddrJson, renderReportText, reportToJson, type HostAddress } from '../../config/index.ts';
-import { liveHostAddresses, liveHostname, readKeyfileSize } from '../../config/live.ts';
+import type { HostAddress } from '../../config/index.ts';
+// The work is imported when the command runs, so other commands do not load (or compile) it.
 
 function corosyncMajor(v: string): 2 | 3 {
   if (v === '2' || v === '3') return Number(v) as 2 | 3;
@@ -30,7 +30,11 @@ export function register(program: Command): void {
     .option('--corosync <major>', 'corosync major version whose rules and defaults apply (2 or 3)', corosyncMajor, 3 as 2 | 3)
     .option('--keep-aliases', 'safer rule: do not skip labelled alias addresses (eth0:1)')
     .option('--json', 'print JSON instead of text')
-    .action((file, opts) => {
+    .action(async (file, opts) => {
+      const [{ checkConfigText, parseIpAddrJson, renderReportText, reportToJson }, { liveHostAddresses, liveHostname, readKeyfileSize }] = await Promise.all([
+        import('../../config/index.ts'),
+        import('../../config/live.ts'),
+      ]);
       let text: string;
       try {
         text = readFileSync(file, 'utf8');

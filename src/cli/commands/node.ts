@@ -8,9 +8,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { KNET_MAX_PACKET_SIZE, loadTotemConfig, UDP_NETMTU } from '../../config/index.ts';
-import { loadAuthkey } from '../../node/authkey.ts';
-import { TotemNode } from '../../node/driver.ts';
+// The work is imported when the command runs, so other commands do not load (or compile) it.
 
 function nodeidOption(value: string): number {
   const n = Number(value);
@@ -53,6 +51,11 @@ export function register(program: Command): void {
     .option('--stats-interval <s>', 'print token and delivery statistics every s seconds (0 = off)', statsOption, 10)
     .option('--stats-file <file>', 'also append the statistics as one JSON object per line (token hold times as corosync counts them)')
     .action(async (opts) => {
+      const [{ KNET_MAX_PACKET_SIZE, loadTotemConfig, UDP_NETMTU }, { loadAuthkey }, { TotemNode }] = await Promise.all([
+        import('../../config/index.ts'),
+        import('../../node/authkey.ts'),
+        import('../../node/driver.ts'),
+      ]);
       let text: string;
       try {
         text = readFileSync(opts.config, 'utf8');

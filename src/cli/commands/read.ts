@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('-Y, --filter <expr>', "display filter over catalog fields, e.g. 'corosync_totemsrp.orf_token.rtr_list_entries > 0'")
     .option('--stats', 'no per-frame output: a closing table of frames by transport and type, errors by code')
     .addOption(
-      new Option('--threads <n>', 'with --stats on a capture file: decode shards of a big file in N threads (default: the cores, at most 4; 1: one pass)').argParser(positiveInt),
+      new Option('--threads <n>', 'with --stats on a capture file: decode shards of a big file in N threads (default: the cores, at most 4, when the file has 160 MiB or more per thread; 1: one pass)').argParser(positiveInt),
     )
     .option('--all', 'also list frames that are not corosync traffic')
     .option('--deliver', 'one line per assembled application message in agreed order, as a CPG client received it (--json: one object each)')
@@ -88,7 +88,7 @@ export function register(program: Command): void {
           ...(opts.hash !== undefined ? { hash: opts.hash } : {}),
         },
         threads: opts.threads ?? (await import('../../read/shards.ts')).defaultThreads(),
-        explainThreads: opts.threads !== undefined,
+        threadsAsked: opts.threads !== undefined,
         ...(opts.count !== undefined ? { count: opts.count } : {}),
         ...(filter !== undefined ? { filter } : {}),
       };

@@ -5,7 +5,8 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { formatSimReport, runSimBatch, type SimBatchConfig } from '../../sim/batch.ts';
+import type { SimBatchConfig } from '../../sim/batch.ts';
+// The work is imported when the command runs, so other commands do not load (or compile) it.
 
 function intOption(min: number, max: number) {
   return (value: string): number => {
@@ -42,7 +43,8 @@ export function register(program: Command): void {
     .option('--rate <msgs>', 'application messages per second per node', numberOption(0, 1_000_000), 50)
     .option('--size <bytes>', 'application message size', intOption(12, 65_000), 64)
     .option('--json', 'print the report as JSON', false)
-    .action((o) => {
+    .action(async (o) => {
+      const { formatSimReport, runSimBatch } = await import('../../sim/batch.ts');
       const config: SimBatchConfig = {
         nodes: o.nodes,
         seeds: o.seeds,
