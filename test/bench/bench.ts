@@ -67,13 +67,13 @@ function timedRuns(argv: readonly string[], runs: number): { median: Timed; all:
   return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, all };
 }
 
-async function bigCapture(name: string, source: string, opts: { readonly shiftRings?: boolean } = {}): Promise<{ path: string; frames: number }> {
+async function bigCapture(name: string, source: string, opts: { readonly shiftRings?: boolean } = {}, minFrames = MIN_FRAMES): Promise<{ path: string; frames: number }> {
   mkdirSync(DATA, { recursive: true });
-  const path = join(DATA, `${name}-${MIN_FRAMES}.pcap`);
+  const path = join(DATA, `${name}-${minFrames}.pcap`);
   const countPath = `${path}.frames`;
   if (!existsSync(path) || !existsSync(countPath)) {
     process.stderr.write(`bench: building ${path} from ${source}\n`);
-    const { frames } = await replicateCapture(join(ROOT, source), path, MIN_FRAMES, opts);
+    const { frames } = await replicateCapture(join(ROOT, source), path, minFrames, opts);
     const { writeFileSync } = await import('node:fs');
     writeFileSync(countPath, String(frames));
   }
@@ -114,6 +114,14 @@ async function main(): Promise<void> {
   const tshark = timed(['tshark', '-r', udpu.path, '-q', '-z', 'io,phs']);
   lines.push(row('tshark -q -z io,phs', udpu.frames, tshark));
   lines.push(`ratio: totemscope read --stats is ${(tshark.seconds / ours.median.seconds).toFixed(1)}x faster than tshark (median run; ${(tshark.seconds / Math.max(...ours.all.map((x) => x.seconds))).toFixed(1)}x for the slowest)`);
+
+  // Three times the frames: threads pay off by default, and memory stays where it was.
+  const triple = await bigCapture('udpu-rings', 'samples/reference/udpu.pcap', { shiftRings: true }, 3 * MIN_FRAMES);
+  lines.push(`udpu capture x3: ${triple.frames.toLocaleString('en-US')} frames, ${(statSync(triple.path).size / (1 << 20)).toFixed(0)} MB`);
+  const tripleDefault = timedRuns([...cli, 'read', '--stats', triple.path], Math.min(runs, 3));
+  lines.push(row('totemscope read --stats (default)', triple.frames, tripleDefault.median, tripleDefault.all));
+  const tripleOne = timedRuns([...cli, 'read', '--stats', '--threads', '1', triple.path], Math.min(runs, 3));
+  lines.push(row('totemscope read --stats --threads 1', triple.frames, tripleOne.median, tripleOne.all));
 
   const kill = await bigCapture('udpu-kill-restart', 'samples/udpu-kill-restart/capture.pcap', { shiftRings: true });
   lines.push(`udpu kill/restart capture: ${kill.frames.toLocaleString('en-US')} frames (${kill.path})`);
