@@ -110,21 +110,35 @@ export class FramePipeline {
   decode(rec: CaptureRecord): DecodedFrame {
     const f = new Frame(rec);
     const knet = this.front(f, rec);
-    return knet === undefined ? f : this.decodeKnet(f, knet);
+    return knet === undefined ? f : this.decodeKnet(f, rec, knet);
   }
 
   /**
    * Counts the record in `stats` exactly as decode() would, without the decoded frame: Totem
    * messages are checked (checkTotem), not built; in-frame datagrams stay offsets (NetDecoder.locate).
-   * What `read --stats` runs. knet frames are decoded as usual (the knet layer keeps state).
+   * What `read --stats` runs. The knet layer still decodes its packets (it keeps state across them).
    */
   count(rec: CaptureRecord): void {
     const knet = this.front(undefined, rec);
-    if (knet === undefined) return;
-    const f = new Frame(rec);
-    f.udp = knet;
-    f.transport = 'knet';
-    this.decodeKnet(f, knet);
+    if (knet !== undefined) this.decodeKnet(undefined, rec, knet);
+  }
+
+  /**
+   * count() over a batch of records, with the knet payloads handed to the knet decoder's
+   * prefetch() first, as decodeBatch() does: `read --stats` with knet keys.
+   */
+  countBatch(recs: readonly CaptureRecord[]): void {
+    for (let i = 0; i < recs.length; i += BATCH) {
+      const sub = recs.slice(i, i + BATCH);
+      const knetDatagrams = sub.map((rec) => this.front(undefined, rec));
+      const payloads: Uint8Array[] = [];
+      for (const d of knetDatagrams) if (d !== undefined) payloads.push(d.payload);
+      if (payloads.length > 0) this.knetLayer().prefetch(payloads);
+      for (let k = 0; k < sub.length; k++) {
+        const d = knetDatagrams[k];
+        if (d !== undefined) this.decodeKnet(undefined, sub[k]!, d);
+      }
+    }
   }
 
   /**
@@ -151,7 +165,7 @@ export class FramePipeline {
     if (payloads.length > 0) this.knetLayer().prefetch(payloads);
     for (let i = 0; i < frames.length; i++) {
       const d = knetDatagrams[i];
-      onFrame(d === undefined ? frames[i]! : this.decodeKnet(frames[i]!, d));
+      onFrame(d === undefined ? frames[i]! : this.decodeKnet(frames[i]!, recs[i]!, d));
     }
   }
 
@@ -232,10 +246,10 @@ export class FramePipeline {
     return this.knetDecoder;
   }
 
-  private decodeKnet(f: Frame, d: UdpDatagram): DecodedFrame {
-    const e = f.endpoints!;
-    const k = this.knetLayer().decode(d.payload, { src: e.src, dst: e.dst, srcPort: d.srcPort, dstPort: d.dstPort, timeNs: { sec: f.tsSec, nsec: f.tsNsec } });
-    f.knet = k;
+  /** The knet layer of a frame (of a count() when `f` is undefined: the Totem message is then checked, not built). */
+  private decodeKnet<F extends Frame | undefined>(f: F, rec: CaptureRecord, d: UdpDatagram): F {
+    const k = this.knetLayer().decode(d.payload, { src: d.srcText, dst: d.dstText, srcPort: d.srcPort, dstPort: d.dstPort, timeNs: { sec: rec.tsSec, nsec: rec.tsNsec } });
+    if (f !== undefined) f.knet = k;
     if (k.kind === 'error') return this.fail(f, d.payloadOffset >= 0 ? k.error.rebase(d.payloadOffset) : k.error);
     if (k.kind !== 'data') {
       this.#stats.countType('knet', k.kind);
@@ -254,10 +268,18 @@ export class FramePipeline {
       this.#stats.countType('knet', `channel ${k.data.channel}`);
       return this.finish(f, 'knet-control');
     }
-    const m = decodeTotem(k.userData);
-    if (m instanceof WireError) return this.fail(f, m);
-    f.totem = m;
-    this.#stats.countTotemTypeCode(TRANSPORT_KNET, m.header.type);
+    let type: number;
+    if (f !== undefined) {
+      const m = decodeTotem(k.userData);
+      if (m instanceof WireError) return this.fail(f, m);
+      f.totem = m;
+      type = m.header.type;
+    } else {
+      const c = checkTotem(k.userData);
+      if (typeof c !== 'number') return this.fail(f, c);
+      type = c;
+    }
+    this.#stats.countTotemTypeCode(TRANSPORT_KNET, type);
     return this.finish(f, 'totem');
   }
 
@@ -284,7 +306,7 @@ export class FramePipeline {
  * Feeds records to a pipeline one by one, or, with `batched`, collected until `drain()` (e.g. after
  * each read chunk; records of one CaptureReader.push() stay valid until then) and decoded as a
  * batch. Frames reach `onFrame` in record order either way. Without `onFrame` only the pipeline's
- * stats are wanted: unbatched records are then counted (FramePipeline.count), not decoded.
+ * stats are wanted: records are then counted (FramePipeline.count, countBatch), not decoded.
  */
 export class FrameBatcher {
   readonly #records: CaptureRecord[] = [];
@@ -297,18 +319,19 @@ export class FrameBatcher {
     private readonly batched: boolean,
   ) {
     this.#onFrame = onFrame ?? ((): void => undefined);
-    this.#countOnly = onFrame === undefined && !batched;
+    this.#countOnly = onFrame === undefined;
   }
 
   push(rec: CaptureRecord): void {
-    if (this.#countOnly) this.pipeline.count(rec);
-    else if (this.batched) this.#records.push(rec);
+    if (this.batched) this.#records.push(rec);
+    else if (this.#countOnly) this.pipeline.count(rec);
     else this.#onFrame(this.pipeline.decode(rec));
   }
 
   drain(): void {
     if (this.#records.length === 0) return;
-    this.pipeline.decodeBatch(this.#records, this.#onFrame);
+    if (this.#countOnly) this.pipeline.countBatch(this.#records);
+    else this.pipeline.decodeBatch(this.#records, this.#onFrame);
     this.#records.length = 0;
   }
 }
