@@ -9,7 +9,7 @@ import { node, type FieldNode } from '../catalog.ts';
 import { WireError, type Decoded } from '../errors.ts';
 import { printableName } from '../totempg/group.ts';
 import { CPG_FIELDS as F, CPG_PARTIAL_TYPES, CPG_REASONS, CPG_TYPES } from './fields.ts';
-import { REQUEST_HEADER_LEN, RESPONSE_ERROR, RESPONSE_HEADER_LEN, emitRequestHeader } from './header.ts';
+import { RESPONSE_ERROR, RESPONSE_HEADER_LEN, emitRequestHeader } from './header.ts';
 import type { CpgJoinlistEntry, CpgMessage, RequestHeader } from './types.ts';
 
 export const CpgFn = {

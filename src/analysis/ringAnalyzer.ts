@@ -28,7 +28,7 @@ import type {
   TokenHoldCancel,
 } from '../../dissectors/totemsrp/types.ts';
 import { MESSAGE_TYPE_NAMES, formatRingId, type MessageType } from '../../dissectors/totemsrp/types.ts';
-import { Distribution, EMPTY_SUMMARY, round3 } from './distribution.ts';
+import { Distribution, round3 } from './distribution.ts';
 import type { DistributionSummary } from './distribution.ts';
 import { REPAIRED, REQUESTED, SEEN, SeqWindow, SeqWindowPool, WINDOW_SIZE, seqDiff } from './seqWindow.ts';
 import {

@@ -10,7 +10,7 @@ import { TotemEngine } from '../engine/engine.ts';
 import { MembState, corosyncTimers, type EngineTimers } from '../engine/types.ts';
 import { checkRun, type NodeEvent, type IncarnationRecord, type Violation } from './checks.ts';
 import { EventHeap } from './heap.ts';
-import { forkRng, makeRng, randInt, type Rng } from './rng.ts';
+import { forkRng, makeRng, randInt } from './rng.ts';
 
 /** Round trip of every frame through an encoder/decoder (by default the real dissectors/totemsrp one). */
 export interface WireCodec {

@@ -11,7 +11,7 @@ import { CaptureFormatError, CaptureReader, splitTimestamp, splitTimestampBig, t
 import { readCaptureFile, readCaptureStream } from '../../src/sources/captureFile.ts';
 import { pcapFileHeader, pcapngBlock, pcapngEpb, pcapngIdb, pcapngShb, pcapRecord, concatBytes } from '../../dissectors/capture/writer.ts';
 import { putU32, toHex } from '../../dissectors/bytes.ts';
-import { completeFixtures, fixture } from '../fixtures/capture/oracle.ts';
+import { fixture } from '../fixtures/capture/oracle.ts';
 
 /** A record reduced to owned values (data copied), comparable with deepEqual. */
 interface Flat {
