@@ -4,17 +4,9 @@
  */
 import { TRANSPORTS, type FrameStatus, type Transport, type TransportCode } from './types.ts';
 
+/** A transport's number: its index in TRANSPORTS. */
 function transportIndex(t: Transport): TransportCode {
-  switch (t) {
-    case 'udp':
-      return 0;
-    case 'udpu':
-      return 1;
-    case 'knet':
-      return 2;
-    case 'unknown':
-      return 3;
-  }
+  return TRANSPORTS.indexOf(t) as TransportCode;
 }
 
 const STATUSES: readonly FrameStatus[] = ['totem', 'knet-control', 'fragment', 'duplicate', 'ignored', 'error'];

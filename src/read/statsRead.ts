@@ -34,7 +34,7 @@ export async function runStatsRead(cfg: ReadConfig, stdout: Writable, stderr: Wr
     ...(cfg.ports !== undefined ? { ports: cfg.ports } : {}),
     ...(cfg.knet !== undefined ? { knet: cfg.knet } : {}),
   });
-  // No frames are wanted: records are counted, or decoded in batches when knet crypto is batched.
+  // No frames are wanted: records are counted, one by one or, when knet crypto is batched, per chunk.
   const batched = batchesPay(cfg.knet);
   const batcher = new FrameBatcher(pipeline, undefined, batched);
   let accepted = 0;
